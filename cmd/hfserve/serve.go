@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"hfserve/internal/config"
+	"hfserve/internal/hardware"
+	"hfserve/internal/hub"
+	"hfserve/internal/server"
+	"hfserve/internal/serving"
+	"hfserve/internal/telemetry"
+)
+
+const serveDescription = `Run the HTTP server. With no --model and no --model-dir it serves the built-in
+default model (stories260K, a tiny LLaMA trained on children's stories).
+
+Every setting can come from a YAML file (--config), from HFSERVE_* environment
+variables or from flags; flags win over the environment, which wins over the
+file, which wins over the defaults. --print-config shows the result and where
+each value came from.`
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "serve", "serve [flags]", serveDescription)
+	binding := config.Bind(fs)
+	printConfig := fs.Bool("print-config", false, "print the effective configuration, with the source of each value, and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve: unexpected argument %q (models are given with --model REF)", fs.Arg(0))
+	}
+	loaded, err := binding.ResolveEnviron(e.environ)
+	if err != nil {
+		return usageError{err}
+	}
+	if *printConfig {
+		return loaded.Print(e.stdout)
+	}
+	cfg := loaded.Config
+
+	logger, err := telemetry.NewLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return usageError{err}
+	}
+	cpu := hardware.DetectCPU()
+	logger.Info("starting hfserve", "version", currentBuildInfo().Version, "listen", cfg.Listen,
+		"cpu_features", strings.Join(cpu.Features, ","), "cores", cpu.LogicalCores)
+
+	store := hub.Store{Cache: hub.Cache{Dir: hub.CacheDir(e.lookupEnv, e.homeDir)}}
+	catalog, err := serving.BuildCatalog(ctx, serving.Sources{
+		Models: cfg.Models, ModelDirs: cfg.ModelDirs, Store: store, DataDir: cfg.DataDir,
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range catalog.Entries() {
+		logger.Info("model available", "model", m.Name, "dir", m.Dir, "architecture", m.Detection.Architecture,
+			"tasks", fmt.Sprint(m.Detection.Tasks), "supported", m.Detection.Supported)
+	}
+
+	srv, err := server.New(server.Options{
+		Logger:              logger,
+		Catalog:             catalog,
+		MaxRequestBodyBytes: int64(cfg.MaxRequestBodyBytes),
+		ReadHeaderTimeout:   cfg.ReadHeaderTimeout,
+		ReadTimeout:         cfg.ReadTimeout,
+		WriteTimeout:        cfg.WriteTimeout,
+		IdleTimeout:         cfg.IdleTimeout,
+		RequestTimeout:      cfg.RequestTimeout,
+		ShutdownTimeout:     cfg.ShutdownTimeout,
+		Version:             currentBuildInfo().Version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	// The actual address matters when the port was 0 (tests, ephemeral use).
+	logger.Info("listening", "addr", ln.Addr().String())
+	srv.SetReady(true)
+	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

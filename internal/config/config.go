@@ -1,0 +1,141 @@
+package config
+
+import (
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// Config is hfserve's whole configuration. Each exported field is one key, described by tags:
+//   - key: the YAML spelling, from which the flag and environment names are derived (see the
+//     package doc);
+//   - help: one line for `serve --help` and the docs;
+//   - arg: the flag's placeholder, where the type name would say too little;
+//   - envsep:"path": the list's environment variable is split on the OS path-list separator
+//     instead of commas;
+//   - defaultdoc: the default as documented, where the real one depends on the machine.
+//
+// Durations accept Go duration strings ("5m", "1h30m") or a bare integer meaning seconds.
+type Config struct {
+	Listen    string      `key:"listen" arg:"HOST:PORT" help:"address the HTTP server listens on (host:port; port 0 picks a free one)"`
+	Models    []ModelSpec `key:"models" arg:"REF" help:"models to serve: a folder or org/name[@rev], optionally alias=REF; the YAML file may give per-model overrides"`
+	ModelDirs []string    `key:"model_dirs" arg:"DIR" envsep:"path" help:"serve every model folder found under these folders"`
+
+	MaxLoadedModels         int           `key:"max_loaded_models" help:"most models resident at once; the least recently used idle one is unloaded first"`
+	ModelLoadTimeout        time.Duration `key:"model_load_timeout" help:"longest a model load may take (a bare number is seconds)"`
+	EnableBatching          bool          `key:"enable_batching" help:"batch concurrent requests for the same model"`
+	MaxBatchSize            int           `key:"max_batch_size" help:"most requests in one batch"`
+	MaxBatchWaitMS          int           `key:"max_batch_wait_ms" help:"longest a request waits for its batch to fill, in milliseconds"`
+	EnableCaching           bool          `key:"enable_caching" help:"cache responses to identical deterministic requests"`
+	CacheMaxSize            int           `key:"cache_max_size" help:"most cached responses"`
+	CacheTTLSeconds         int           `key:"cache_ttl_seconds" help:"how long a cached response stays valid, in seconds"`
+	EnableCircuitBreaker    bool          `key:"enable_circuit_breaker" help:"fail fast for a model that keeps failing"`
+	CircuitFailureThreshold int           `key:"circuit_failure_threshold" help:"consecutive failures that open a model's circuit"`
+	CircuitTimeoutSeconds   int           `key:"circuit_timeout_seconds" help:"seconds an open circuit waits before letting a probe through"`
+
+	MaxMemory MemoryBudget  `key:"max_memory" help:"memory budget for loaded models: bytes (8589934592), a size (8GiB, 512MB) or a share of available memory (75%)"`
+	KeepAlive time.Duration `key:"keep_alive" help:"unload a model after it has been idle this long; -1 never, 0 right after each request (a bare number is seconds)"`
+	Preload   bool          `key:"preload" help:"load every configured model at start-up instead of on first request"`
+
+	ReadHeaderTimeout   time.Duration `key:"read_header_timeout" help:"longest time to read a request's headers; 0 means no limit"`
+	ReadTimeout         time.Duration `key:"read_timeout" help:"longest time to read a whole request, body included; 0 means no limit"`
+	WriteTimeout        time.Duration `key:"write_timeout" help:"longest time to write a response; 0 means no limit (streamed generations can be long)"`
+	IdleTimeout         time.Duration `key:"idle_timeout" help:"how long an idle keep-alive connection stays open; 0 means no limit"`
+	RequestTimeout      time.Duration `key:"request_timeout" help:"deadline for handling one request, generation included; 0 means no limit"`
+	ShutdownTimeout     time.Duration `key:"shutdown_timeout" help:"on SIGINT/SIGTERM, how long in-flight requests may finish before the server stops"`
+	MaxRequestBodyBytes ByteSize      `key:"max_request_body_bytes" help:"largest request body accepted: bytes or a size such as 8MiB"`
+	LogLevel            string        `key:"log_level" help:"least severe log level written: debug, info, warn or error"`
+	LogFormat           string        `key:"log_format" help:"log line format: text or json"`
+	DataDir             string        `key:"data_dir" arg:"DIR" defaultdoc:"$XDG_DATA_HOME/hfserve, else ~/.local/share/hfserve" help:"folder for hfserve's own state (API keys, downloads)"`
+	AllowDownload       bool          `key:"allow_download" help:"download models missing from the local cache from the Hugging Face Hub"`
+}
+
+// ModelSpec is one entry of models: what to serve and how. Zero fields inherit the global
+// setting or what the model folder says; only Ref is required.
+type ModelSpec struct {
+	Name           string         `key:"name" help:"alias clients use as the model id; default: the reference"`
+	Ref            string         `key:"ref" help:"a folder or org/name[@revision] in the Hugging Face cache"`
+	Task           string         `key:"task" help:"task to serve instead of the one config.json implies: generate, embed, classify, rerank, fill-mask or ner"`
+	Pooling        string         `key:"pooling" help:"embedding pooling instead of the model's own: cls, mean, max or last"`
+	ChatTemplate   string         `key:"chat_template" help:"Jinja chat template instead of tokenizer_config.json's"`
+	MaxContext     int            `key:"max_context" help:"context length limit below the model's own; 0 keeps the model's"`
+	Pinned         bool           `key:"pinned" help:"never unload this model"`
+	KeepAlive      *time.Duration `key:"keep_alive" help:"idle time before unloading, instead of the global keep_alive"`
+	MaxBatchSize   int            `key:"max_batch_size" help:"most requests in one batch, instead of the global max_batch_size"`
+	MaxBatchTokens int            `key:"max_batch_tokens" help:"most tokens in one batch; 0 means no token limit"`
+	Preload        bool           `key:"preload" help:"load this model at start-up"`
+}
+
+// ID is the name clients use for the model: its alias if it has one, else its reference.
+func (m ModelSpec) ID() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Ref
+}
+
+// MaxBatchWait is max_batch_wait_ms as a duration.
+func (c *Config) MaxBatchWait() time.Duration {
+	return time.Duration(c.MaxBatchWaitMS) * time.Millisecond
+}
+
+// CacheTTL is cache_ttl_seconds as a duration.
+func (c *Config) CacheTTL() time.Duration { return time.Duration(c.CacheTTLSeconds) * time.Second }
+
+// CircuitTimeout is circuit_timeout_seconds as a duration.
+func (c *Config) CircuitTimeout() time.Duration {
+	return time.Duration(c.CircuitTimeoutSeconds) * time.Second
+}
+
+// Default returns the configuration used when nothing else is set. The data folder depends
+// on the process environment (XDG_DATA_HOME, HOME).
+func Default() Config { return defaults(lookupOS) }
+
+// defaults is Default with the environment passed in, so Resolve and tests see one
+// consistent environment.
+func defaults(lookupEnv func(string) (string, bool)) Config {
+	return Config{
+		Listen:                  "127.0.0.1:8080",
+		MaxLoadedModels:         10,
+		ModelLoadTimeout:        300 * time.Second,
+		EnableBatching:          true,
+		MaxBatchSize:            32,
+		MaxBatchWaitMS:          100,
+		EnableCaching:           true,
+		CacheMaxSize:            1000,
+		CacheTTLSeconds:         300,
+		EnableCircuitBreaker:    true,
+		CircuitFailureThreshold: 5,
+		CircuitTimeoutSeconds:   60,
+		MaxMemory:               MemoryBudget{Raw: "75%", Percent: 75},
+		KeepAlive:               5 * time.Minute,
+		ReadHeaderTimeout:       10 * time.Second,
+		ReadTimeout:             60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		RequestTimeout:          10 * time.Minute,
+		ShutdownTimeout:         30 * time.Second,
+		MaxRequestBodyBytes:     8 << 20,
+		LogLevel:                "info",
+		LogFormat:               "text",
+		DataDir:                 defaultDataDir(lookupEnv),
+	}
+}
+
+// defaultDataDir follows the XDG base directory convention (LOCALAPPDATA on Windows). It is
+// empty when the environment names no home, and Validate then asks for data_dir.
+func defaultDataDir(lookupEnv func(string) (string, bool)) string {
+	if runtime.GOOS == "windows" {
+		if dir, ok := lookupEnv("LOCALAPPDATA"); ok && dir != "" {
+			return filepath.Join(dir, "hfserve")
+		}
+		return ""
+	}
+	// The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+	if dir, ok := lookupEnv("XDG_DATA_HOME"); ok && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "hfserve")
+	}
+	if home, ok := lookupEnv("HOME"); ok && home != "" {
+		return filepath.Join(home, ".local", "share", "hfserve")
+	}
+	return ""
+}

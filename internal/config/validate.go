@@ -1,0 +1,133 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Tasks lists the values a model's task override may take.
+func Tasks() []string { return []string{"generate", "embed", "classify", "rerank", "fill-mask", "ner"} }
+
+// Poolings lists the values a model's pooling override may take.
+func Poolings() []string { return []string{"cls", "mean", "max", "last"} }
+
+// LogLevels lists the values of log_level, least severe first.
+func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
+
+// LogFormats lists the values of log_format.
+func LogFormats() []string { return []string{"text", "json"} }
+
+// problems collects validation errors, one *Error per bad key.
+type problems []error
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *problems) atLeast(key string, value, least int) {
+	if value < least {
+		p.add(key, "must be at least %d, got %d", least, value)
+	}
+}
+
+func (p *problems) notNegative(key string, d time.Duration) {
+	if d < 0 {
+		p.add(key, "must not be negative, got %s", formatDuration(d))
+	}
+}
+
+func (p *problems) oneOf(key, value string, allowed []string) {
+	if !slices.Contains(allowed, value) {
+		p.add(key, "%q is not one of %q", value, allowed)
+	}
+}
+
+// Validate checks every value's range. It reports all problems at once, each an *Error naming
+// its key (without a source: [Binding.Resolve] adds that), joined with errors.Join.
+func (c *Config) Validate() error {
+	var p problems
+	if err := checkListen(c.Listen); err != nil {
+		p.add("listen", "%v", err)
+	}
+	c.validateModels(&p)
+	for i, dir := range c.ModelDirs {
+		if dir == "" {
+			p.add(fmt.Sprintf("model_dirs[%d]", i), "empty folder name")
+		}
+	}
+	p.atLeast("max_loaded_models", c.MaxLoadedModels, 1)
+	if c.ModelLoadTimeout <= 0 {
+		p.add("model_load_timeout", "must be positive, got %s", formatDuration(c.ModelLoadTimeout))
+	}
+	p.atLeast("max_batch_size", c.MaxBatchSize, 1)
+	p.atLeast("max_batch_wait_ms", c.MaxBatchWaitMS, 0)
+	p.atLeast("cache_max_size", c.CacheMaxSize, 1)
+	p.atLeast("cache_ttl_seconds", c.CacheTTLSeconds, 1)
+	p.atLeast("circuit_failure_threshold", c.CircuitFailureThreshold, 1)
+	p.atLeast("circuit_timeout_seconds", c.CircuitTimeoutSeconds, 1)
+	if err := c.MaxMemory.check(); err != nil {
+		p.add("max_memory", "%v", err)
+	}
+	p.notNegative("read_header_timeout", c.ReadHeaderTimeout)
+	p.notNegative("read_timeout", c.ReadTimeout)
+	p.notNegative("write_timeout", c.WriteTimeout)
+	p.notNegative("idle_timeout", c.IdleTimeout)
+	p.notNegative("request_timeout", c.RequestTimeout)
+	p.notNegative("shutdown_timeout", c.ShutdownTimeout)
+	if c.MaxRequestBodyBytes < 1 {
+		p.add("max_request_body_bytes", "must be at least 1 byte, got %d", c.MaxRequestBodyBytes)
+	}
+	p.oneOf("log_level", c.LogLevel, LogLevels())
+	p.oneOf("log_format", c.LogFormat, LogFormats())
+	if c.DataDir == "" {
+		p.add("data_dir", "empty: set data_dir, or HOME / XDG_DATA_HOME for the default")
+	}
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
+		return p[0]
+	}
+	return errors.Join(p...)
+}
+
+// checkListen accepts host:port with a numeric port; an empty host means every interface.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+// validateModels checks each entry of models and that their ids are unique.
+func (c *Config) validateModels(p *problems) {
+	seen := map[string]int{}
+	for i, m := range c.Models {
+		key := fmt.Sprintf("models[%d]", i)
+		if m.Ref == "" {
+			p.add(key+".ref", "missing: every model needs a reference (a folder or org/name[@rev])")
+		}
+		if first, dup := seen[m.ID()]; dup && m.ID() != "" {
+			p.add(key+".name", "%q is already the name of models[%d]; give one an alias", m.ID(), first)
+		} else {
+			seen[m.ID()] = i
+		}
+		if m.Task != "" {
+			p.oneOf(key+".task", m.Task, Tasks())
+		}
+		if m.Pooling != "" {
+			p.oneOf(key+".pooling", m.Pooling, Poolings())
+		}
+		p.atLeast(key+".max_context", m.MaxContext, 0)
+		p.atLeast(key+".max_batch_size", m.MaxBatchSize, 0)
+		p.atLeast(key+".max_batch_tokens", m.MaxBatchTokens, 0)
+	}
+}

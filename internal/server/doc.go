@@ -1,0 +1,23 @@
+// Package server is hfserve's HTTP front door: routes, middleware, and the
+// error shape every response shares.
+//
+// A Server wraps an http.ServeMux using Go 1.22 route patterns. Every
+// request passes, outermost first, through: request id (a sane client
+// X-Request-ID is kept, otherwise one is generated; it is echoed in the
+// response and carried in the context so every log line has it), access
+// log, panic recovery, request body size limit, and per-request timeout.
+// Unknown routes and wrong methods answer 404 and 405 in the OpenAI error
+// shape rather than net/http's plain text, because OpenAI clients parse
+// every error body as {"error":{…}}.
+//
+// Handlers registered with Handle use DecodeJSON to read request bodies and
+// WriteJSON / WriteError to answer; WriteError produces the OpenAI error
+// shape (api.ErrorResponse) for every error.
+//
+// Serve runs until its context is cancelled and then shuts down gracefully:
+// it stops accepting, turns /ready to 503, lets in-flight requests finish
+// within ShutdownTimeout, and cuts the rest.
+//
+// The server reaches models only through the Catalog interface (and, in
+// later handlers, the serving layer); it never touches a model directly.
+package server
