@@ -182,11 +182,11 @@ func TestE2EServeBuiltinDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Data) != 1 || page.Data[0].ID != "stories260K" {
-		t.Fatalf("models = %+v, want only the built-in stories260K", page.Data)
+	if len(page.Data) != 1 || page.Data[0].ID != "stories260k" {
+		t.Fatalf("models = %+v, want only the built-in stories260k", page.Data)
 	}
-	m, err := client.Models.Get(ctx, "stories260K")
-	if err != nil || m.ID != "stories260K" {
+	m, err := client.Models.Get(ctx, "stories260k")
+	if err != nil || m.ID != "stories260k" {
 		t.Fatalf("Models.Get = %+v, %v", m, err)
 	}
 

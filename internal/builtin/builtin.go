@@ -26,7 +26,10 @@ import (
 )
 
 // Name is the model id under which the built-in model is served.
-const Name = "stories260K"
+const Name = "stories260k"
+
+// folder is the embedded folder, named after the upstream model.
+const folder = "stories260K"
 
 //go:embed stories260K
 var files embed.FS
@@ -69,12 +72,12 @@ func Materialize(dataDir string) (string, error) {
 
 // writeAll writes every embedded file into dir, gunzipping *.gz files.
 func writeAll(dir string) error {
-	entries, err := fs.ReadDir(files, Name)
+	entries, err := fs.ReadDir(files, folder)
 	if err != nil {
 		return fmt.Errorf("builtin: %w", err)
 	}
 	for _, e := range entries {
-		data, err := fs.ReadFile(files, Name+"/"+e.Name())
+		data, err := fs.ReadFile(files, folder+"/"+e.Name())
 		if err != nil {
 			return fmt.Errorf("builtin: %w", err)
 		}
@@ -114,13 +117,13 @@ func writeFileSync(path string, data []byte) error {
 
 // contentDigest hashes the embedded files (names and bytes, in a fixed order).
 func contentDigest() (string, error) {
-	entries, err := fs.ReadDir(files, Name)
+	entries, err := fs.ReadDir(files, folder)
 	if err != nil {
 		return "", fmt.Errorf("builtin: %w", err)
 	}
 	h := sha256.New()
 	for _, e := range entries { // ReadDir sorts by name
-		data, err := fs.ReadFile(files, Name+"/"+e.Name())
+		data, err := fs.ReadFile(files, folder+"/"+e.Name())
 		if err != nil {
 			return "", fmt.Errorf("builtin: %w", err)
 		}

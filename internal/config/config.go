@@ -55,8 +55,8 @@ type Config struct {
 type ModelSpec struct {
 	Name           string         `key:"name" help:"alias clients use as the model id; default: the reference"`
 	Ref            string         `key:"ref" help:"a folder or org/name[@revision] in the Hugging Face cache"`
-	Task           string         `key:"task" help:"task to serve instead of the one config.json implies: generate, embed, classify, rerank, fill-mask or ner"`
-	Pooling        string         `key:"pooling" help:"embedding pooling instead of the model's own: cls, mean, max or last"`
+	Task           string         `key:"task" help:"task to serve instead of the ones config.json implies: text-generation, chat, embeddings, classification, rerank, token-classification or fill-mask"`
+	Pooling        string         `key:"pooling" help:"embedding pooling instead of the model's own: cls, mean, max or lasttoken"`
 	ChatTemplate   string         `key:"chat_template" help:"Jinja chat template instead of tokenizer_config.json's"`
 	MaxContext     int            `key:"max_context" help:"context length limit below the model's own; 0 keeps the model's"`
 	Pinned         bool           `key:"pinned" help:"never unload this model"`

@@ -26,7 +26,7 @@ func TestExampleFile(t *testing.T) {
 	wantModels := []ModelSpec{
 		{Ref: "./models/bert-base-uncased"},
 		{Name: "qwen", Ref: "Qwen/Qwen3-0.6B@main"},
-		{Name: "minilm", Ref: "sentence-transformers/all-MiniLM-L6-v2", Task: "embed", Pooling: "mean",
+		{Name: "minilm", Ref: "sentence-transformers/all-MiniLM-L6-v2", Task: "embeddings", Pooling: "mean",
 			MaxContext: 256, Pinned: true, KeepAlive: &thirtyMinutes, MaxBatchSize: 64,
 			MaxBatchTokens: 16384, Preload: true},
 		{Name: "chat", Ref: "./models/tiny-llama",

@@ -55,7 +55,7 @@ listen: "[::1]:0"
 models:
   - name: "true"
     ref: ./models/a=b
-    task: embed
+    task: embeddings
     pooling: cls
     chat_template: "{% if x %}'quoted' \"double\" # not a comment\n{% endif %}"
     max_context: 128

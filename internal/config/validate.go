@@ -10,10 +10,12 @@ import (
 )
 
 // Tasks lists the values a model's task override may take.
-func Tasks() []string { return []string{"generate", "embed", "classify", "rerank", "fill-mask", "ner"} }
+func Tasks() []string {
+	return []string{"text-generation", "chat", "embeddings", "classification", "rerank", "token-classification", "fill-mask"}
+}
 
 // Poolings lists the values a model's pooling override may take.
-func Poolings() []string { return []string{"cls", "mean", "max", "last"} }
+func Poolings() []string { return []string{"cls", "mean", "max", "lasttoken"} }
 
 // LogLevels lists the values of log_level, least severe first.
 func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }

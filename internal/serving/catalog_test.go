@@ -109,3 +109,23 @@ func TestBuildCatalogCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// The per-model overrides in the configuration must speak the skills
+// registry's vocabulary, or an override could name a task nothing serves.
+func TestConfigVocabularyMatchesSkills(t *testing.T) {
+	tasks := []skills.Task{skills.TaskTextGeneration, skills.TaskChat, skills.TaskEmbeddings, skills.TaskClassification,
+		skills.TaskRerank, skills.TaskTokenClassification, skills.TaskFillMask}
+	got := config.Tasks()
+	if len(got) != len(tasks) {
+		t.Fatalf("config.Tasks() = %v, skills has %v", got, tasks)
+	}
+	for i, task := range tasks {
+		if got[i] != string(task) {
+			t.Errorf("config.Tasks()[%d] = %q, want %q", i, got[i], task)
+		}
+	}
+	poolings := []string{skills.PoolingCLS, skills.PoolingMean, skills.PoolingMax, skills.PoolingLastToken}
+	if p := config.Poolings(); strings.Join(p, ",") != strings.Join(poolings, ",") {
+		t.Errorf("config.Poolings() = %v, skills has %v", p, poolings)
+	}
+}
