@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"hfserve/internal/config"
@@ -46,9 +47,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cpu := hardware.DetectCPU()
-	logger.Info("starting hfserve", "version", currentBuildInfo().Version, "listen", cfg.Listen,
-		"cpu_features", strings.Join(cpu.Features, ","), "cores", cpu.LogicalCores)
+	build := currentBuildInfo(ctx)
+	logger.Info("starting hfserve", "version", build.Version, "commit", build.Commit, "listen", cfg.Listen,
+		"cpu", build.CPUModel, "cpu_features", strings.Join(build.CPUFeatures, ","), "cores", build.LogicalCores,
+		"backend", build.Backend)
+	for _, a := range build.Accelerators {
+		logger.Info("accelerator present", "kind", a.Kind, "name", a.Name, "backend_built", slices.Contains(hardware.BuiltBackends(), a.Kind))
+	}
 
 	store := hub.Store{Cache: hub.Cache{Dir: hub.CacheDir(e.lookupEnv, e.homeDir)}}
 	catalog, err := serving.BuildCatalog(ctx, serving.Sources{
@@ -72,7 +77,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:         cfg.IdleTimeout,
 		RequestTimeout:      cfg.RequestTimeout,
 		ShutdownTimeout:     cfg.ShutdownTimeout,
-		Version:             currentBuildInfo().Version,
+		Version:             build.Version,
 	})
 	if err != nil {
 		return err

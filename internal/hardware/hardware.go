@@ -8,15 +8,18 @@
 package hardware
 
 import (
+	"os"
 	"runtime"
 	"sort"
+	"strings"
 
 	"golang.org/x/sys/cpu"
 )
 
 // CPU describes the processor as the engine sees it.
 type CPU struct {
-	Arch string // runtime.GOARCH, e.g. "amd64"
+	Arch  string // runtime.GOARCH, e.g. "amd64"
+	Model string // the processor's name, e.g. "Intel(R) Xeon(R) Platinum 8481C", "" when unknown
 	// Features lists the vector and conversion extensions relevant to the
 	// kernels (e.g. "avx2", "fma", "avx512f", "avx512bf16", "f16c"), sorted.
 	Features []string
@@ -31,6 +34,7 @@ type CPU struct {
 func DetectCPU() CPU {
 	return CPU{
 		Arch:         runtime.GOARCH,
+		Model:        cpuModel("/proc/cpuinfo"),
 		Features:     cpuFeatures(),
 		LogicalCores: runtime.NumCPU(),
 		GOMAXPROCS:   runtime.GOMAXPROCS(0),
@@ -45,6 +49,22 @@ func (c CPU) Has(feature string) bool {
 		}
 	}
 	return false
+}
+
+// cpuModel reads the processor name from a /proc/cpuinfo-style file ("model
+// name" on x86, "Model" or "CPU part" lines elsewhere are not names).
+func cpuModel(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func cpuFeatures() []string {
