@@ -49,6 +49,7 @@ func commands() []command {
 		{"serve", "run the HTTP server", runServe},
 		{"ls", "list the models found on this machine", runLs},
 		{"show", "describe a model without loading its weights", runShow},
+		{"tokenize", "encode, decode or render chat prompts with a model's tokenizer", runTokenize},
 		{"version", "print version, build and CPU information", runVersion},
 	}
 }

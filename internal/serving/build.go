@@ -39,6 +39,7 @@ func BuildCatalog(ctx context.Context, src Sources) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.Spec = spec
 		entries = append(entries, e)
 	}
 	for _, root := range src.ModelDirs {

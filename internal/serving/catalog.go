@@ -1,6 +1,7 @@
-// Package serving decides which models this server offers and, in later
-// stages, owns their lifecycle (loading, LRU eviction under a memory budget,
-// pins, keep-alive, breakers) and their schedulers.
+// Package serving decides which models this server offers (Catalog) and
+// owns their lifecycle (Manager: loading on demand, LRU eviction under
+// max_loaded_models and a memory budget, pins, keep-alive, load timeouts);
+// breakers and schedulers come later.
 //
 // This file holds the Catalog: the set of models that are configured and
 // resolved to a local folder, known before any of them is loaded.
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"hfserve/api"
+	"hfserve/internal/config"
 	"hfserve/internal/skills"
 )
 
@@ -36,6 +38,11 @@ type Entry struct {
 	// Created is when the folder's config.json was written, reported as the
 	// OpenAI model's "created" time.
 	Created time.Time
+	// Spec is the configuration the model was listed with; zero for
+	// folders found under model_dirs and for the default built-in model.
+	// The Manager takes its per-model policy (pinned, keep_alive, preload)
+	// from it.
+	Spec config.ModelSpec
 }
 
 // Catalog is an immutable, ordered set of entries with unique names. It is

@@ -1,8 +1,9 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -25,7 +26,7 @@ type bpeMerge struct{ rank, newID int32 }
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-func parseBPE(fields map[string]json.RawMessage) (*bpe, error) {
+func parseBPE(mf *modelFields) (*bpe, error) {
 	var c struct {
 		Unk          *string  `json:"unk_token"`
 		Prefix       *string  `json:"continuing_subword_prefix"`
@@ -35,54 +36,38 @@ func parseBPE(fields map[string]json.RawMessage) (*bpe, error) {
 		IgnoreMerges bool     `json:"ignore_merges"`
 		Dropout      *float64 `json:"dropout"`
 	}
-	if err := decodeFields(fields, &c, "vocab", "merges"); err != nil {
+	if err := decodeFields(mf.raw, &c, "vocab", "merges"); err != nil {
 		return nil, fmt.Errorf("model BPE: %w", err)
 	}
 	if c.Dropout != nil && (*c.Dropout < 0 || *c.Dropout > 1) {
 		return nil, fmt.Errorf("model BPE: dropout %v must be between 0 and 1", *c.Dropout)
 	}
-	vm, err := parseVocabMap(fields["vocab"])
+	v, err := mf.vocabulary()
 	if err != nil {
 		return nil, fmt.Errorf("model BPE: %w", err)
 	}
-	v, err := newVocabulary(vm)
-	if err != nil {
-		return nil, fmt.Errorf("model BPE: %w", err)
-	}
-	pairs, err := fastMerges(fields["merges"])
+	vm := v.toID
+	pairs, err := mf.mergeList()
 	if err != nil {
 		return nil, fmt.Errorf("model BPE: %w", err)
 	}
 	m := &bpe{
 		vocab: v, unk: c.Unk, prefix: c.Prefix, suffix: c.Suffix,
 		fuseUnk: c.FuseUnk, byteFallback: c.ByteFallback, ignoreMerges: c.IgnoreMerges,
-		merges: make(map[uint64]bpeMerge, len(pairs)),
+		merges: make(map[uint64]bpeMerge, pairs.len()),
 		cache:  newWordCache(),
 	}
 	prefixLen := 0
 	if c.Prefix != nil {
 		prefixLen = len(*c.Prefix)
 	}
-	var buf []byte
-	for i, p := range pairs {
-		a, ok := vm[p[0]]
-		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d: token %q not in vocabulary", i, p[0])
-		}
-		b, ok := vm[p[1]]
-		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d: token %q not in vocabulary", i, p[1])
-		}
-		if len(p[1]) < prefixLen || !utf8.ValidString(p[1][prefixLen:]) {
-			return nil, fmt.Errorf("model BPE: merge %d: token %q is shorter than the continuing subword prefix", i, p[1])
-		}
-		buf = append(append(buf[:0], p[0]...), p[1][prefixLen:]...)
-		id, ok := vm[string(buf)]
-		if !ok {
-			return nil, fmt.Errorf("model BPE: merge %d: merged token %q not in vocabulary", i, buf)
-		}
+	resolved, err := resolveMerges(v, pairs, prefixLen)
+	if err != nil {
+		return nil, fmt.Errorf("model BPE: %w", err)
+	}
+	for i, r := range resolved {
 		// Later duplicates win, as when Rust collects into a map.
-		m.merges[pairKey(a, b)] = bpeMerge{int32(i), id}
+		m.merges[r.key] = bpeMerge{int32(i), r.id}
 	}
 	for b := 0; b < 256; b++ {
 		m.byteIDs[b] = -1
@@ -308,4 +293,87 @@ func (h *mergeHeap) pop() mergeItem {
 	}
 	*h = s
 	return top
+}
+
+// resolvedMerge is one merge as ids: the pair's key and the merged token.
+type resolvedMerge struct {
+	key uint64
+	id  int32
+}
+
+// mergesPerWorker is the smallest share of merges worth a goroutine.
+const mergesPerWorker = 16 << 10
+
+// resolveMerges looks up the ids of every merge's tokens. It is up to three
+// random map lookups per merge, bound by memory latency, so big merge lists
+// are split over the CPUs (the map is only read). Most files number merged
+// tokens in merge order (id = first merged id + rank): that guess is checked
+// against the id-to-token table, which is cheap, before any map lookup.
+// The error reported is the one of the first bad merge, as a sequential
+// loop would report.
+func resolveMerges(v *vocabulary, pairs *mergeTokens, prefixLen int) ([]resolvedMerge, error) {
+	vm := v.toID
+	n := pairs.len()
+	out := make([]resolvedMerge, n)
+	guessBase := int32(-1 << 30)
+	if n > 0 && v.dense != nil {
+		p0, p1 := pairs.pair(0)
+		if len(p1) >= prefixLen {
+			if id, ok := vm[string(p0)+string(p1[prefixLen:])]; ok {
+				guessBase = id
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), n/mergesPerWorker+1)
+	errs := make([]error, workers)
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := lo; i < hi; i++ {
+				p0, p1 := pairs.pair(i)
+				a, ok := vm[string(p0)]
+				if !ok {
+					errs[w] = fmt.Errorf("merge %d: token %q not in vocabulary", i, p0)
+					return
+				}
+				b, ok := vm[string(p1)]
+				if !ok {
+					errs[w] = fmt.Errorf("merge %d: token %q not in vocabulary", i, p1)
+					return
+				}
+				if len(p1) < prefixLen || !utf8.Valid(p1[prefixLen:]) {
+					errs[w] = fmt.Errorf("merge %d: token %q is shorter than the continuing subword prefix", i, p1)
+					return
+				}
+				suffix := p1[prefixLen:]
+				if g := guessBase + int32(i); g >= 0 && int(g) < len(v.dense) && v.has[g] {
+					// dense[g] == merged implies vm[merged] == g: the table is
+					// built from the map's entries.
+					if t := v.dense[g]; len(t) == len(p0)+len(suffix) && t[:len(p0)] == string(p0) && t[len(p0):] == string(suffix) {
+						out[i] = resolvedMerge{pairKey(a, b), g}
+						continue
+					}
+				}
+				buf = append(append(buf[:0], p0...), suffix...)
+				id, ok := vm[string(buf)]
+				if !ok {
+					errs[w] = fmt.Errorf("merge %d: merged token %q not in vocabulary", i, buf)
+					return
+				}
+				out[i] = resolvedMerge{pairKey(a, b), id}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs { // chunks are in order: the first error is the earliest
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,27 +25,47 @@ func fastPathInputs(t testing.TB) []string {
 		a, b := []rune(corpus[r.Intn(len(corpus))]), []rune(corpus[r.Intn(len(corpus))])
 		out = append(out, string(a[:r.Intn(len(a)+1)])+"<|im_start|><|endoftext|>"[:r.Intn(26)]+string(b[r.Intn(len(b)+1):]))
 	}
-	return out
+	// ASCII mixtures for the WordPiece path: punctuation runs, special
+	// tokens, words longer than max_input_chars_per_word, controls.
+	const pieces = "Hello WORLD [CLS] [SEP][MASK] [PAD]x unaffable don't e.g. a-b_c 3.14 \t\n\r\x01 \x7f ~`|^ " +
+		"supercalifragilisticexpialidocious zzzzqqqq ##ing [unused0] "
+	others := []string{"naïve", "中文ab", "Ünï,x", "\u00a0", "\u3000x", "a\u200bb", "é\x01Z", "\x0b", "\u0301", "😀!", "\ufffd", "ǅemal"}
+	for i := 0; i < 300; i++ {
+		var b []byte
+		for n := r.Intn(12); n >= 0; n-- {
+			start := r.Intn(len(pieces))
+			b = append(b, pieces[start:start+r.Intn(len(pieces)-start+1)]...)
+			if i >= 150 && r.Intn(2) == 0 { // half of them mix in non-ASCII chunks
+				b = append(b, others[r.Intn(len(others))]...)
+			}
+		}
+		out = append(out, string(b))
+	}
+	return append(out, strings.Repeat("a", 99), strings.Repeat("a", 100), strings.Repeat("a", 101), strings.Repeat("ab", 300)+" x")
 }
 
 // TestFastPathsMatchGeneral checks that the raw-byte fast path gives the
 // same encodings as the general pipeline.
 func TestFastPathsMatchGeneral(t *testing.T) {
 	paths, _ := filepath.Glob("../../testdata/models/tiny/*/tokenizer.json")
-	paths = append(paths, "../../testdata/tokenizers/gpt2/tokenizer.json.gz", "../../testdata/tokenizers/qwen3/tokenizer.json.gz")
+	paths = append(paths, "../../testdata/tokenizers/gpt2/tokenizer.json.gz", "../../testdata/tokenizers/qwen3/tokenizer.json.gz",
+		"../../testdata/tokenizers/bert-uncased-minilm/tokenizer.json")
 	inputs := fastPathInputs(t)
-	withFast := 0
+	withFast, withWordPiece := 0, 0
 	for _, p := range paths {
 		tk, err := LoadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tk.fastByteLevel == nil {
+		if tk.fastByteLevel == nil && tk.fastWordPiece == nil {
 			continue
 		}
 		withFast++
+		if tk.fastWordPiece != nil {
+			withWordPiece++
+		}
 		general := *tk
-		general.fastByteLevel = nil
+		general.fastByteLevel, general.fastWordPiece = nil, nil
 		for _, s := range inputs {
 			for _, add := range []bool{true, false} {
 				want, err := general.Encode(s, add)
@@ -63,7 +84,7 @@ func TestFastPathsMatchGeneral(t *testing.T) {
 			}
 		}
 	}
-	if withFast < 5 {
-		t.Fatalf("only %d tokenizers use the byte-level fast path", withFast)
+	if withFast < 9 || withWordPiece < 4 {
+		t.Fatalf("only %d tokenizers use a fast path (%d the WordPiece one)", withFast, withWordPiece)
 	}
 }

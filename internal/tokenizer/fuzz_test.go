@@ -58,6 +58,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"model":{"type":"Unigram","vocab":[["a",-1],["b",-2]],"unk_id":5}}`))
 	f.Add([]byte(`{"model":{"type":"WordPiece","vocab":{"[UNK]":0}},"truncation":{"max_length":1,"stride":3}}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"normalizer":{"type":"Sequence","normalizers":[{"type":"Precompiled","precompiled_charsmap":"AAAAAA=="},{"type":"Replace","pattern":{"Regex":"e*"},"content":"-"}]},` +
+		`"model":{"type":"BPE","vocab":{"\u0061":0,"b":1,"ab":2,"-":3},"merges":[["a","\u0062"]]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tk, err := Parse(data)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -31,8 +32,10 @@ type Tokenizer struct {
 	truncation *TruncationParams
 	padding    *PaddingParams
 	vocabSize  int
-	// fastByteLevel is set when the pipeline allows encoding on raw bytes.
+	// fastByteLevel and fastWordPiece are set when the pipeline allows
+	// encoding on raw bytes.
 	fastByteLevel *byteLevelFast
+	fastWordPiece *wordPieceFast
 }
 
 // LoadFile reads a tokenizer.json file; a path ending in .gz is gunzipped.
@@ -79,8 +82,29 @@ func Load(r io.Reader) (*Tokenizer, error) {
 
 // Parse builds a Tokenizer from the bytes of a tokenizer.json document.
 func Parse(data []byte) (*Tokenizer, error) {
-	fields, err := splitObject(data)
-	if err != nil {
+	// One pass over the document: the model's vocab and merges (most of
+	// its bytes) are parsed where they are found rather than skipped first.
+	s := &jsonScanner{data: data}
+	var mf *modelFields
+	var modelErr error
+	fields, err := s.fields(func(k string) (bool, error) {
+		if k != "model" {
+			return false, nil
+		}
+		mf = nil // a later duplicate wins
+		if s.peek() != '{' {
+			return false, nil
+		}
+		mf, modelErr = s.scanModel()
+		return true, modelErr
+	})
+	if err == nil {
+		err = s.end()
+	}
+	switch {
+	case modelErr != nil:
+		return nil, fmt.Errorf("tokenizer: model: %w", modelErr)
+	case err != nil:
 		return nil, fmt.Errorf("tokenizer: invalid JSON: %w", err)
 	}
 	doc := struct {
@@ -94,7 +118,12 @@ func Parse(data []byte) (*Tokenizer, error) {
 		}
 	}
 	t := &Tokenizer{}
-	if t.model, err = parseModel(doc.Model); err != nil {
+	if mf != nil {
+		t.model, err = buildModel(mf)
+	} else {
+		t.model, err = parseModel(doc.Model)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	if !isNull(doc.Normalizer) {
@@ -131,6 +160,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	t.fastByteLevel = newByteLevelFast(t)
+	t.fastWordPiece = newWordPieceFast(t)
 	t.vocabSize = t.model.vocabSize()
 	for content := range t.added.toID {
 		if _, ok := t.model.tokenToID(content); !ok {
@@ -212,41 +242,36 @@ func (t *Tokenizer) EncodePair(a, b string, addSpecial bool) (*Encoding, error) 
 	return t.encode(a, &b, addSpecial)
 }
 
-// EncodeBatch encodes texts in parallel (one worker per CPU) and pads them
-// together when padding is set. It stops early when ctx is cancelled.
+// EncodeBatch encodes texts in parallel (one worker per CPU, each taking
+// the next text as it finishes one, so long and short texts balance) and
+// pads them together when padding is set. It stops early when ctx is
+// cancelled or a text fails; the error names the failing text (the
+// earliest of those found before the workers stopped).
 func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, addSpecial bool) ([]*Encoding, error) {
 	out := make([]*Encoding, len(texts))
+	errs := make([]error, len(texts))
 	workers := min(runtime.GOMAXPROCS(0), len(texts))
+	var next atomic.Int64
+	var failed atomic.Bool
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	next := 0
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				mu.Lock()
-				if firstErr != nil || next >= len(texts) {
-					mu.Unlock()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(texts) {
 					return
 				}
-				i := next
-				next++
-				mu.Unlock()
 				if err := ctx.Err(); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
+					errs[i] = err
+					failed.Store(true)
 					return
 				}
 				e, err := t.encodeNoPad(texts[i], nil, addSpecial)
 				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("tokenizer: batch item %d: %w", i, err)
-					}
-					mu.Unlock()
+					errs[i] = fmt.Errorf("tokenizer: batch item %d: %w", i, err)
+					failed.Store(true)
 					return
 				}
 				out[i] = e
@@ -254,8 +279,12 @@ func (t *Tokenizer) EncodeBatch(ctx context.Context, texts []string, addSpecial 
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if failed.Load() {
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	if t.padding != nil {
 		padEncodings(out, t.padding)
@@ -322,6 +351,11 @@ func (t *Tokenizer) encodeSequence(text string, typeID int32) (*Encoding, error)
 			return e, err
 		}
 	}
+	if t.fastWordPiece != nil {
+		if e, ok, err := t.fastWordPiece.encode(t, text, typeID); ok {
+			return e, err
+		}
+	}
 	pt, err := t.added.extract(text, t.normalizer)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
@@ -332,20 +366,32 @@ func (t *Tokenizer) encodeSequence(text string, typeID int32) (*Encoding, error)
 		}
 	}
 	e := &Encoding{}
-	conv := newCharConverter(text)
+	if _, err := t.appendSplits(e, pt, newCharConverter(text), 0, typeID, 0); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// appendSplits runs the model on the pieces of pt and appends their tokens
+// to e. pt's offsets are shifted by base bytes (pt may hold a part of the
+// text conv was made for) and its pieces are numbered as words from word
+// on. It returns the number of pieces.
+func (t *Tokenizer) appendSplits(e *Encoding, pt *preTokenized, conv charConverter, base int, typeID, word int32) (int32, error) {
 	for idx, sp := range pt.splits {
 		toks := sp.tokens
 		if !sp.tokenized {
+			var err error
 			if toks, err = t.model.tokenize(sp.n.text); err != nil {
-				return nil, fmt.Errorf("tokenizer: %w", err)
+				return 0, fmt.Errorf("tokenizer: %w", err)
 			}
 		}
 		for _, tk := range toks {
 			bs, be := sp.n.originalRange(tk.s, tk.e)
-			e.appendToken(tk.id, tk.value, conv.convert(bs, be), [2]int{bs, be}, typeID, int32(idx), typeID, 0)
+			bs, be = bs+base, be+base
+			e.appendToken(tk.id, tk.value, conv.convert(bs, be), [2]int{bs, be}, typeID, word+int32(idx), typeID, 0)
 		}
 	}
-	return e, nil
+	return int32(len(pt.splits)), nil
 }
 
 // charConverter turns byte offsets of the original text into character

@@ -26,6 +26,12 @@ func TestUnknownComponentsAreErrors(t *testing.T) {
 		{"version", `{"version":"2.0",` + minimalModel + `}`, `version`},
 		{"not json", `{"model":`, `invalid JSON`},
 		{"precompiled", `{"normalizer":{"type":"Precompiled","precompiled_charsmap":"AAAA"},` + minimalModel + `}`, `Precompiled`},
+		{"type not a string", `{"normalizer":{"type":5},` + minimalModel + `}`, `normalizer`},
+		{"model type not a string", `{"model":{"type":["BPE"],"vocab":{}}}`, `type`},
+		{"added token field type", `{"added_tokens":[{"id":0,"content":"<unk>","special":"yes"}],` + minimalModel + `}`, `added`},
+		{"added token id type", `{"added_tokens":[{"id":"zero","content":"<unk>"}],` + minimalModel + `}`, `added`},
+		{"vocab not an object", `{"model":{"type":"WordPiece","vocab":[1,2]}}`, `vocab`},
+		{"unigram vocab not pairs", `{"model":{"type":"Unigram","vocab":{"a":1}}}`, `vocab`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

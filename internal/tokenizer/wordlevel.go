@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -11,18 +10,14 @@ type wordLevel struct {
 	unk   string
 }
 
-func parseWordLevel(fields map[string]json.RawMessage) (*wordLevel, error) {
+func parseWordLevel(mf *modelFields) (*wordLevel, error) {
 	var c struct {
 		Unk *string `json:"unk_token"`
 	}
-	if err := decodeFields(fields, &c, "vocab"); err != nil {
+	if err := decodeFields(mf.raw, &c, "vocab"); err != nil {
 		return nil, fmt.Errorf("model WordLevel: %w", err)
 	}
-	vm, err := parseVocabMap(fields["vocab"])
-	if err != nil {
-		return nil, fmt.Errorf("model WordLevel: %w", err)
-	}
-	v, err := newVocabulary(vm)
+	v, err := mf.vocabulary()
 	if err != nil {
 		return nil, fmt.Errorf("model WordLevel: %w", err)
 	}

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 	"unicode/utf8"
 )
@@ -14,20 +13,16 @@ type wordPiece struct {
 	maxChars int
 }
 
-func parseWordPiece(fields map[string]json.RawMessage) (*wordPiece, error) {
+func parseWordPiece(mf *modelFields) (*wordPiece, error) {
 	var c struct {
 		Unk      *string `json:"unk_token"`
 		Prefix   *string `json:"continuing_subword_prefix"`
 		MaxChars *int    `json:"max_input_chars_per_word"`
 	}
-	if err := decodeFields(fields, &c, "vocab"); err != nil {
+	if err := decodeFields(mf.raw, &c, "vocab"); err != nil {
 		return nil, fmt.Errorf("model WordPiece: %w", err)
 	}
-	vm, err := parseVocabMap(fields["vocab"])
-	if err != nil {
-		return nil, fmt.Errorf("model WordPiece: %w", err)
-	}
-	v, err := newVocabulary(vm)
+	v, err := mf.vocabulary()
 	if err != nil {
 		return nil, fmt.Errorf("model WordPiece: %w", err)
 	}

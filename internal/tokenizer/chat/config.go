@@ -198,3 +198,86 @@ func truncateForError(raw []byte) string {
 	}
 	return string(raw)
 }
+
+// Templates returns every chat template a model folder ships, by name
+// ("default" for the unnamed one), under the precedence FromTokenizerConfig
+// uses: chat_template.jinja (the default; then tokenizer_config.json's
+// templates are not read), else chat_template.json, else
+// tokenizer_config.json's chat_template; additional_chat_templates/*.jinja
+// add or replace named ones. It also returns the special tokens. A folder
+// without templates gives an empty map and no error; templates are not
+// compiled here.
+func Templates(dir string) (map[string]string, SpecialTokens, error) {
+	var cfg map[string]json.RawMessage
+	cfgPath := filepath.Join(dir, "tokenizer_config.json")
+	data, err := os.ReadFile(cfgPath)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			return nil, SpecialTokens{}, fmt.Errorf("chat template: %s: %w", cfgPath, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, SpecialTokens{}, fmt.Errorf("chat template: %w", err)
+	}
+	special, err := specialTokens(cfg)
+	if err != nil {
+		return nil, SpecialTokens{}, fmt.Errorf("chat template: %s: %w", cfgPath, err)
+	}
+	out := map[string]string{}
+	jsonPath := filepath.Join(dir, "chat_template.json")
+	if data, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja")); err == nil {
+		out["default"] = string(data)
+	} else {
+		raw, from := cfg["chat_template"], cfgPath
+		if data, err := os.ReadFile(jsonPath); err == nil {
+			var file struct {
+				ChatTemplate json.RawMessage `json:"chat_template"`
+			}
+			if err := json.Unmarshal(data, &file); err != nil {
+				return nil, SpecialTokens{}, fmt.Errorf("chat template: %s: %w", jsonPath, err)
+			}
+			raw, from = file.ChatTemplate, jsonPath
+		}
+		if err := allTemplates(raw, out); err != nil {
+			return nil, SpecialTokens{}, fmt.Errorf("chat template: %s: %w", from, err)
+		}
+	}
+	extra, _ := filepath.Glob(filepath.Join(dir, "additional_chat_templates", "*.jinja"))
+	for _, p := range extra {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, SpecialTokens{}, fmt.Errorf("chat template: %w", err)
+		}
+		name := strings.TrimSuffix(filepath.Base(p), ".jinja")
+		if name != "default" {
+			out[name] = string(data)
+		}
+	}
+	return out, special, nil
+}
+
+// allTemplates adds the templates of a chat_template value (absent, null, a
+// string, or a list of {name, template}) to out.
+func allTemplates(raw json.RawMessage, out map[string]string) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		out["default"] = s
+		return nil
+	}
+	var named []struct {
+		Name     string `json:"name"`
+		Template string `json:"template"`
+	}
+	if err := json.Unmarshal(raw, &named); err != nil {
+		return fmt.Errorf("chat_template is neither a string nor a list of {name, template}: %w", err)
+	}
+	for _, t := range named {
+		if _, dup := out[t.Name]; !dup { // the first of a name wins, as in pickTemplate
+			out[t.Name] = t.Template
+		}
+	}
+	return nil
+}

@@ -29,7 +29,8 @@
 // *RaiseError (the template's raise_exception message, to show the client),
 // *RenderError (type errors, undefined attributes, unknown filters) and
 // *LimitError, each with the template line; a model without a template
-// gives ErrNoChatTemplate from FromTokenizerConfig.
+// gives ErrNoChatTemplate from FromTokenizerConfig. Templates lists every
+// template a model folder ships, by name, under the same precedence.
 //
 // # Why our own interpreter
 //

@@ -170,6 +170,7 @@ c("norm-strip-right", base({ normalizer: { type: "Strip", strip_left: false, str
 c("norm-replace-regex", base({ normalizer: { type: "Replace", pattern: { Regex: "\\s+" }, content: "▁" } }));
 c("norm-replace-string", base({ normalizer: { type: "Replace", pattern: { String: "a" }, content: "AA" } }));
 c("norm-prepend", base({ normalizer: { type: "Prepend", prepend: "▁▁" } }));
+c("norm-replace-empty-match", base({ normalizer: { type: "Replace", pattern: { Regex: "e*" }, content: "-" } }));
 c("norm-bert-cased", base({ normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false } }));
 c("norm-bert-lower-keep-accents", base({ normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: false, strip_accents: false, lowercase: true } }));
 c("norm-bert-strip-only", base({ normalizer: { type: "BertNormalizer", clean_text: false, handle_chinese_chars: true, strip_accents: true, lowercase: false } }));
@@ -260,6 +261,27 @@ c("dec-ctc", Object.assign({}, tinyBert, { decoder: { type: "CTC", pad_token: "[
 c("dec-strip-replace", base({ decoder: { type: "Sequence", decoders: [
   { type: "Replace", pattern: { Regex: "[aeiou]" }, content: "*" }, { type: "Strip", content: "*", start: 2, stop: 0 }, { type: "Fuse" }] } }));
 
+// SentencePiece Unigram tokenizers with a precompiled_charsmap, built by
+// spm/build.sh from models the real SentencePiece trainer made; here only
+// their goldens are written. The extra strings aim at the charsmap: NFKC
+// folds, the 6-byte grapheme rule (halfwidth ｶﾞ), clusters whose first
+// character alone matches, controls, \r\n as one cluster, ZWJ emoji.
+const spmExtra = [
+  "ＡＢＣ　ｆｕｌｌ１２３ ｶﾞｷﾞｸﾞ ﾊﾟﾋﾟ ｶ ﾞ ｱｲｳ",
+  "ﬁﬂ ™ ℃ ㎏ ① Ⅻ ½ x² ㍻ ㊙ … 〜 ‥",
+  "Ａ\u0301 e\u0301 A\u030a\u0323 ｶ\u0301",
+  "line\r\nbreak\rcarriage\u001egroup\u0000nul\u007fdel\u0085nel",
+  "👩\u200d💻 🇯🇵 👍🏽 \u1100\u1161\u11a8 각",
+  "क्षत्रिय हिन्दी สวัสดี Tiếng Việt",
+  "``quoted'' and ''double'' `` ''",
+  "many     spaces\u00a0\u2003\u3000between",
+  "<extra_id_0> masked <mask> span <extra_id_1>.",
+];
+for (const name of ["spm-t5-unigram", "spm-xlmr-unigram"]) {
+  const file = path.join(outRoot, name, "tokenizer.json");
+  c(name, JSON.parse(fs.readFileSync(file, "utf8")), { extra: spmExtra, keepFile: true });
+}
+
 function plain(e) {
   return {
     ids: e.getIds(), tokens: e.getTokens(), offsets: e.getOffsets(), type_ids: e.getTypeIds(),
@@ -269,12 +291,12 @@ function plain(e) {
 }
 
 async function run() {
-  fs.rmSync(outRoot, { recursive: true, force: true });
   for (const { name, tok, opts } of cases) {
     const dir = path.join(outRoot, name);
+    if (!opts.keepFile) fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const json = JSON.stringify(tok);
-    fs.writeFileSync(path.join(dir, "tokenizer.json"), json);
+    if (!opts.keepFile) fs.writeFileSync(path.join(dir, "tokenizer.json"), json);
     if (opts.keepParams) fs.writeFileSync(path.join(dir, "keep_params"), "truncation and padding from tokenizer.json apply\n");
     const tk = binding.Tokenizer.fromString(json);
     const lines = [];

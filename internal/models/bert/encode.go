@@ -1,0 +1,192 @@
+package bert
+
+import (
+	"context"
+	"fmt"
+
+	"hfserve/internal/models"
+	"hfserve/internal/tensor"
+)
+
+// Encode runs a padded batch through the encoder and its head (see
+// models.Encoder). Every input is checked before any work is done.
+func (m *Model) Encode(ctx context.Context, b *models.EncoderBatch) (*models.EncoderOutput, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, models.ErrClosed
+	}
+	batch, seqLen, err := m.check(b)
+	if err != nil {
+		return nil, err
+	}
+	cfg := m.cfg
+	h, n := cfg.HiddenSize, batch*seqLen
+	x := make([]float32, n*h)
+	m.embed(b, seqLen, x)
+	s := &scratch{
+		h: make([]float32, n*h), q: make([]float32, n*h), k: make([]float32, n*h), v: make([]float32, n*h),
+		att: make([]float32, n*h), fc: make([]float32, n*cfg.IntermediateSize),
+	}
+	for i := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("bert: encode stopped before layer %d: %w", i, err)
+		}
+		m.block(&m.layers[i], x, n, batch, seqLen, b.AttentionMask, s)
+	}
+	out := &models.EncoderOutput{Batch: batch, SeqLen: seqLen, HiddenSize: h, Hidden: x}
+	m.heads(out)
+	return out, nil
+}
+
+// check validates the batch and returns its dimensions.
+func (m *Model) check(b *models.EncoderBatch) (batch, seqLen int, err error) {
+	if b == nil || len(b.InputIDs) == 0 || len(b.InputIDs[0]) == 0 {
+		return 0, 0, fmt.Errorf("bert: empty batch: %w", models.ErrBadInput)
+	}
+	batch, seqLen = len(b.InputIDs), len(b.InputIDs[0])
+	if seqLen > m.cfg.MaxPositions() {
+		return 0, 0, fmt.Errorf("bert: %d tokens exceed the model's context of %d (max_position_embeddings): %w",
+			seqLen, m.cfg.MaxPositions(), models.ErrContextLength)
+	}
+	if err := checkRows("attention_mask", b.AttentionMask, batch, seqLen, 2); err != nil {
+		return 0, 0, err
+	}
+	if m.tokType != nil { // DistilBERT has no token types and ignores them
+		if err := checkRows("token_type_ids", b.TokenTypeIDs, batch, seqLen, m.cfg.TypeVocabSize); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := checkRows("input_ids", b.InputIDs, batch, seqLen, m.cfg.VocabSize); err != nil {
+		return 0, 0, err
+	}
+	return batch, seqLen, nil
+}
+
+// checkRows checks that rows (nil allowed except for input_ids, which
+// check never passes as nil) is [batch][seqLen] with values in [0, limit).
+func checkRows(what string, rows [][]int32, batch, seqLen int, limit int) error {
+	if rows == nil {
+		return nil
+	}
+	if len(rows) != batch {
+		return fmt.Errorf("bert: %s has %d rows for a batch of %d: %w", what, len(rows), batch, models.ErrBadInput)
+	}
+	for i, r := range rows {
+		if len(r) != seqLen {
+			return fmt.Errorf("bert: %s row %d has %d tokens, want %d (pad every row to one length): %w", what, i, len(r), seqLen, models.ErrBadInput)
+		}
+		for j, v := range r {
+			if v < 0 || int(v) >= limit {
+				return fmt.Errorf("bert: %s[%d][%d] is %d, outside [0, %d): %w", what, i, j, v, limit, models.ErrBadInput)
+			}
+		}
+	}
+	return nil
+}
+
+// embed writes LayerNorm(word + position + token type) for every token.
+func (m *Model) embed(b *models.EncoderBatch, seqLen int, x []float32) {
+	h := m.cfg.HiddenSize
+	tmp := make([]float32, h)
+	for i, ids := range b.InputIDs {
+		count := 0 // RoBERTa: non-pad tokens so far
+		for j, id := range ids {
+			row := x[(i*seqLen+j)*h:][:h]
+			m.word.Row(int(id), row)
+			pos := j
+			if m.cfg.roberta() {
+				// create_position_ids_from_input_ids: pads sit at padding_idx,
+				// real tokens count up from padding_idx+1.
+				pos = m.cfg.PadTokenID
+				if int(id) != m.cfg.PadTokenID {
+					count++
+					pos += count
+				}
+			}
+			m.pos.Row(pos, tmp)
+			tensor.Add(row, row, tmp)
+			if m.tokType != nil {
+				t := 0
+				if b.TokenTypeIDs != nil {
+					t = int(b.TokenTypeIDs[i][j])
+				}
+				m.tokType.Row(t, tmp)
+				tensor.Add(row, row, tmp)
+			}
+		}
+	}
+	tensor.LayerNorm(x, x, m.embNormW, m.embNormB, len(b.InputIDs)*seqLen, m.cfg.LayerNormEps)
+}
+
+// scratch holds one pass's activations.
+type scratch struct{ h, q, k, v, att, fc []float32 }
+
+// block runs one post-LayerNorm encoder layer on x in place:
+// x = LN(x + o(attn(q(x), k(x), v(x)))); x = LN(x + fc2(act(fc1(x)))).
+func (m *Model) block(l *layer, x []float32, n, batch, seqLen int, mask [][]int32, s *scratch) {
+	p, eps := m.pool, m.cfg.LayerNormEps
+	tensor.Linear(p, s.q, x, n, l.q.w, l.q.b)
+	tensor.Linear(p, s.k, x, n, l.k.w, l.k.b)
+	tensor.Linear(p, s.v, x, n, l.v.w, l.v.b)
+	m.attn.Bidirectional(p, s.att, s.q, s.k, s.v, batch, seqLen, mask)
+	tensor.Linear(p, s.h, s.att, n, l.o.w, l.o.b)
+	tensor.Add(x, x, s.h)
+	tensor.LayerNorm(x, x, l.attnNormW, l.attnNormB, n, eps)
+	tensor.Linear(p, s.fc, x, n, l.fc1.w, l.fc1.b)
+	m.act(s.fc)
+	tensor.Linear(p, s.h, s.fc, n, l.fc2.w, l.fc2.b)
+	tensor.Add(x, x, s.h)
+	tensor.LayerNorm(x, x, l.outNormW, l.outNormB, n, eps)
+}
+
+// heads fills the pooler output and the head's logits.
+func (m *Model) heads(out *models.EncoderOutput) {
+	h, batch := out.HiddenSize, out.Batch
+	var first []float32 // h[:, 0]
+	if m.pooler != nil || (m.cls != nil && !m.cls.perToken) {
+		first = make([]float32, batch*h)
+		for i := 0; i < batch; i++ {
+			copy(first[i*h:(i+1)*h], out.Hidden[i*out.SeqLen*h:][:h])
+		}
+	}
+	if m.pooler != nil {
+		out.Pooler = make([]float32, batch*h)
+		tensor.Linear(m.pool, out.Pooler, first, batch, m.pooler.w, m.pooler.b)
+		tensor.Tanh(out.Pooler)
+	}
+	switch {
+	case m.cls != nil && m.cls.perToken:
+		out.Logits, out.LogitsDim = m.cls.run(m.pool, out.Hidden, batch*out.SeqLen)
+	case m.cls != nil && m.cls.fromPooler:
+		out.Logits, out.LogitsDim = m.cls.run(m.pool, out.Pooler, batch)
+	case m.cls != nil:
+		out.Logits, out.LogitsDim = m.cls.run(m.pool, first, batch)
+	case m.mlm != nil:
+		out.Logits, out.LogitsDim = m.mlm.run(m.pool, out.Hidden, batch*out.SeqLen)
+	}
+}
+
+// run applies the classifier's stages to rows rows of x.
+func (c *classifier) run(p *tensor.Pool, x []float32, rows int) ([]float32, int) {
+	for _, st := range c.stages {
+		y := make([]float32, rows*st.d.w.Rows)
+		tensor.Linear(p, y, x, rows, st.d.w, st.d.b)
+		if st.act != nil {
+			st.act(y)
+		}
+		x = y
+	}
+	return x, c.stages[len(c.stages)-1].d.w.Rows
+}
+
+// run applies the masked-LM head to rows rows of x.
+func (h *maskedLM) run(p *tensor.Pool, x []float32, rows int) ([]float32, int) {
+	t := make([]float32, rows*h.transform.w.Rows)
+	tensor.Linear(p, t, x, rows, h.transform.w, h.transform.b)
+	h.act(t)
+	tensor.LayerNorm(t, t, h.normW, h.normB, rows, h.eps)
+	logits := make([]float32, rows*h.decoder.w.Rows)
+	tensor.Linear(p, logits, t, rows, h.decoder.w, h.decoder.b)
+	return logits, h.decoder.w.Rows
+}

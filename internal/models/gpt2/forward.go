@@ -1,0 +1,101 @@
+package gpt2
+
+import (
+	"context"
+	"fmt"
+
+	"hfserve/internal/models"
+	"hfserve/internal/tensor"
+)
+
+// Forward runs one ragged step (see models.Decoder).
+func (m *Model) Forward(ctx context.Context, b *models.Batch) ([]float32, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, models.ErrClosed
+	}
+	st, err := m.spec.Prepare(b, m.cfg.VocabSize)
+	if err != nil {
+		return nil, err
+	}
+	if st.Rows == 0 {
+		return []float32{}, nil // only empty sequences: nothing to compute
+	}
+	if !b.Hidden && m.lmHead == nil {
+		return nil, fmt.Errorf("gpt2: %s has no LM head: ask for hidden states: %w", m.cfg.Architecture, models.ErrBadInput)
+	}
+	h := m.cfg.HiddenSize
+	x := make([]float32, st.Rows*h)
+	pos := make([]float32, h)
+	for r, tok := range st.Tokens {
+		m.wte.Row(int(tok), x[r*h:(r+1)*h])
+		m.wpe.Row(st.Positions[r], pos)
+		tensor.Add(x[r*h:(r+1)*h], x[r*h:(r+1)*h], pos)
+	}
+	s := newScratch(m.cfg, st.Rows)
+	for i := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("gpt2: forward stopped before layer %d: %w", i, err)
+		}
+		m.block(st, i, x, s)
+	}
+	st.Commit()
+	return m.outputs(st, x, b.Hidden), nil
+}
+
+// scratch holds one forward pass's activations.
+type scratch struct{ h, qkv, q, k, v, att, fc []float32 }
+
+func newScratch(cfg *Config, rows int) *scratch {
+	h := cfg.HiddenSize
+	return &scratch{
+		h: make([]float32, rows*h), qkv: make([]float32, rows*3*h),
+		q: make([]float32, rows*h), k: make([]float32, rows*h), v: make([]float32, rows*h),
+		att: make([]float32, rows*h), fc: make([]float32, rows*cfg.InnerSize),
+	}
+}
+
+// block runs layer i on x in place:
+// x += proj(attn(split(c_attn(ln_1(x))))); x += c_proj(act(c_fc(ln_2(x)))).
+func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
+	cfg, l, p := m.cfg, &m.layers[i], m.pool
+	n, h := st.Rows, cfg.HiddenSize
+	tensor.LayerNorm(s.h, x, l.ln1W, l.ln1B, n, cfg.LayerNormEps)
+	tensor.Linear(p, s.qkv, s.h, n, l.attn, l.attnB)
+	for r := 0; r < n; r++ {
+		row := s.qkv[r*3*h:]
+		copy(s.q[r*h:(r+1)*h], row[:h])
+		copy(s.k[r*h:(r+1)*h], row[h:2*h])
+		copy(s.v[r*h:(r+1)*h], row[2*h:3*h])
+	}
+	m.attn[i].Causal(p, st, i, s.att, s.q, s.k, s.v)
+	tensor.Linear(p, s.h, s.att, n, l.proj, l.projB)
+	tensor.Add(x, x, s.h)
+
+	tensor.LayerNorm(s.h, x, l.ln2W, l.ln2B, n, cfg.LayerNormEps)
+	tensor.Linear(p, s.fc, s.h, n, l.fc, l.fcB)
+	m.act(s.fc)
+	tensor.Linear(p, s.h, s.fc, n, l.fcProj, l.fcProjB)
+	tensor.Add(x, x, s.h)
+}
+
+// outputs applies ln_f to the rows that produce output and, for logits, the
+// LM head.
+func (m *Model) outputs(st *models.Step, x []float32, hidden bool) []float32 {
+	h := m.cfg.HiddenSize
+	rows := len(st.OutRows)
+	sel := make([]float32, rows*h)
+	for j, r := range st.OutRows {
+		copy(sel[j*h:(j+1)*h], x[r*h:(r+1)*h])
+	}
+	tensor.LayerNorm(sel, sel, m.lnfW, m.lnfB, rows, m.cfg.LayerNormEps)
+	if hidden {
+		return sel
+	}
+	logits := make([]float32, rows*m.cfg.VocabSize)
+	if rows > 0 {
+		tensor.Linear(m.pool, logits, sel, rows, m.lmHead, nil)
+	}
+	return logits
+}

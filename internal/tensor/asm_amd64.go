@@ -1,0 +1,97 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// Assembly routines (gemm_amd64.s, dot_amd64.s, pack_amd64.s). Lengths passed to
+// them are multiples of their vector width; the Go wrappers in kernels_amd64.go
+// check bounds and finish tails.
+
+//go:noescape
+func gemm6x16AVX2(kc int, a, b, c *float32, ldc int)
+
+// gemm{5..1}x16AVX2 are gemm6x16AVX2 for the first rows of a strip (edge strips
+// of C with fewer than 6 rows).
+
+//go:noescape
+func gemm5x16AVX2(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm4x16AVX2(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm3x16AVX2(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm2x16AVX2(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm1x16AVX2(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func dotAVX2(x, w *float32, n int) float32
+
+//go:noescape
+func dotBF16AVX2(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func dotF16AVX2(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func dotAVX512(x, w *float32, n int) float32
+
+//go:noescape
+func dotBF16AVX512(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func dotF16AVX512(x *float32, w *uint16, n int) float32
+
+//go:noescape
+func axpyAVX512(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func packT8F32(dst, src *float32, ld, ldd, blocks int)
+
+//go:noescape
+func packT8BF16(dst *float32, src *uint16, ld, ldd, blocks int)
+
+//go:noescape
+func packT8F16(dst *float32, src *uint16, ld, ldd, blocks int)
+
+//go:noescape
+func expSumAVX2(x *float32, n int, shift float32) float32
+
+//go:noescape
+func siluAVX2(dst, x *float32, n int)
+
+//go:noescape
+func swigluAVX2(dst, gate, up *float32, n int)
+
+//go:noescape
+func dot4AVX2(x, w *float32, ldw, n int, out *float32)
+
+//go:noescape
+func dot4BF16AVX2(x *float32, w *uint16, ldw, n int, out *float32)
+
+//go:noescape
+func dot4F16AVX2(x *float32, w *uint16, ldw, n int, out *float32)
+
+//go:noescape
+func dot4AVX512(x, w *float32, ldw, n int, out *float32)
+
+//go:noescape
+func dot4BF16AVX512(x *float32, w *uint16, ldw, n int, out *float32)
+
+//go:noescape
+func dot4F16AVX512(x *float32, w *uint16, ldw, n int, out *float32)
+
+//go:noescape
+func axpy4AVX2(alpha *float32, b *float32, ldb int, y *float32, n int)
+
+//go:noescape
+func axpy4AVX512(alpha *float32, b *float32, ldb int, y *float32, n int)

@@ -1,0 +1,250 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Vectorised e^x for the softmax and SiLU kernels (AVX2+FMA): the Cephes expf
+// algorithm (range reduction by ln 2 in two parts, a degree-5 polynomial, scaling
+// by 2ⁿ through the exponent bits), within 2 ulps of the exact result over the
+// normal range. Inputs below ln(FLT_MIN) give exactly 0, so a masked (−Inf)
+// logit gets probability 0; NaN propagates.
+
+// log2e: 1.44269504 = log2(e)
+DATA expconst<>+0x0(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x4(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x8(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0xc(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x10(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x14(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x18(SB)/4, $0x3fb8aa3b
+DATA expconst<>+0x1c(SB)/4, $0x3fb8aa3b
+// c1: 0.693359375: ln 2 split in two (Cody-Waite)
+DATA expconst<>+0x20(SB)/4, $0x3f318000
+DATA expconst<>+0x24(SB)/4, $0x3f318000
+DATA expconst<>+0x28(SB)/4, $0x3f318000
+DATA expconst<>+0x2c(SB)/4, $0x3f318000
+DATA expconst<>+0x30(SB)/4, $0x3f318000
+DATA expconst<>+0x34(SB)/4, $0x3f318000
+DATA expconst<>+0x38(SB)/4, $0x3f318000
+DATA expconst<>+0x3c(SB)/4, $0x3f318000
+// c2: -2.12194440e-4
+DATA expconst<>+0x40(SB)/4, $0xb95e8083
+DATA expconst<>+0x44(SB)/4, $0xb95e8083
+DATA expconst<>+0x48(SB)/4, $0xb95e8083
+DATA expconst<>+0x4c(SB)/4, $0xb95e8083
+DATA expconst<>+0x50(SB)/4, $0xb95e8083
+DATA expconst<>+0x54(SB)/4, $0xb95e8083
+DATA expconst<>+0x58(SB)/4, $0xb95e8083
+DATA expconst<>+0x5c(SB)/4, $0xb95e8083
+// hi: 88.3762626: inputs above give +Inf (e^hi = 2.4e38, near FLT_MAX)
+DATA expconst<>+0x60(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x64(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x68(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x6c(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x70(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x74(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x78(SB)/4, $0x42b0c0a5
+DATA expconst<>+0x7c(SB)/4, $0x42b0c0a5
+// lo: -87.3365479 = ln(smallest normal): below it the result is 0
+DATA expconst<>+0x80(SB)/4, $0xc2aeac50
+DATA expconst<>+0x84(SB)/4, $0xc2aeac50
+DATA expconst<>+0x88(SB)/4, $0xc2aeac50
+DATA expconst<>+0x8c(SB)/4, $0xc2aeac50
+DATA expconst<>+0x90(SB)/4, $0xc2aeac50
+DATA expconst<>+0x94(SB)/4, $0xc2aeac50
+DATA expconst<>+0x98(SB)/4, $0xc2aeac50
+DATA expconst<>+0x9c(SB)/4, $0xc2aeac50
+// p0: 1.9875691500e-4: Cephes expf polynomial
+DATA expconst<>+0xa0(SB)/4, $0x39506967
+DATA expconst<>+0xa4(SB)/4, $0x39506967
+DATA expconst<>+0xa8(SB)/4, $0x39506967
+DATA expconst<>+0xac(SB)/4, $0x39506967
+DATA expconst<>+0xb0(SB)/4, $0x39506967
+DATA expconst<>+0xb4(SB)/4, $0x39506967
+DATA expconst<>+0xb8(SB)/4, $0x39506967
+DATA expconst<>+0xbc(SB)/4, $0x39506967
+// p1: 1.3981999507e-3
+DATA expconst<>+0xc0(SB)/4, $0x3ab743ce
+DATA expconst<>+0xc4(SB)/4, $0x3ab743ce
+DATA expconst<>+0xc8(SB)/4, $0x3ab743ce
+DATA expconst<>+0xcc(SB)/4, $0x3ab743ce
+DATA expconst<>+0xd0(SB)/4, $0x3ab743ce
+DATA expconst<>+0xd4(SB)/4, $0x3ab743ce
+DATA expconst<>+0xd8(SB)/4, $0x3ab743ce
+DATA expconst<>+0xdc(SB)/4, $0x3ab743ce
+// p2: 8.3334519073e-3
+DATA expconst<>+0xe0(SB)/4, $0x3c088908
+DATA expconst<>+0xe4(SB)/4, $0x3c088908
+DATA expconst<>+0xe8(SB)/4, $0x3c088908
+DATA expconst<>+0xec(SB)/4, $0x3c088908
+DATA expconst<>+0xf0(SB)/4, $0x3c088908
+DATA expconst<>+0xf4(SB)/4, $0x3c088908
+DATA expconst<>+0xf8(SB)/4, $0x3c088908
+DATA expconst<>+0xfc(SB)/4, $0x3c088908
+// p3: 4.1665795894e-2
+DATA expconst<>+0x100(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x104(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x108(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x10c(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x110(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x114(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x118(SB)/4, $0x3d2aa9c1
+DATA expconst<>+0x11c(SB)/4, $0x3d2aa9c1
+// p4: 1.6666665459e-1
+DATA expconst<>+0x120(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x124(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x128(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x12c(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x130(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x134(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x138(SB)/4, $0x3e2aaaaa
+DATA expconst<>+0x13c(SB)/4, $0x3e2aaaaa
+// p5: 5.0000001201e-1
+DATA expconst<>+0x140(SB)/4, $0x3f000000
+DATA expconst<>+0x144(SB)/4, $0x3f000000
+DATA expconst<>+0x148(SB)/4, $0x3f000000
+DATA expconst<>+0x14c(SB)/4, $0x3f000000
+DATA expconst<>+0x150(SB)/4, $0x3f000000
+DATA expconst<>+0x154(SB)/4, $0x3f000000
+DATA expconst<>+0x158(SB)/4, $0x3f000000
+DATA expconst<>+0x15c(SB)/4, $0x3f000000
+// one: 1.0
+DATA expconst<>+0x160(SB)/4, $0x3f800000
+DATA expconst<>+0x164(SB)/4, $0x3f800000
+DATA expconst<>+0x168(SB)/4, $0x3f800000
+DATA expconst<>+0x16c(SB)/4, $0x3f800000
+DATA expconst<>+0x170(SB)/4, $0x3f800000
+DATA expconst<>+0x174(SB)/4, $0x3f800000
+DATA expconst<>+0x178(SB)/4, $0x3f800000
+DATA expconst<>+0x17c(SB)/4, $0x3f800000
+// bias: the float32 exponent bias (int32)
+DATA expconst<>+0x180(SB)/4, $0x00007f
+DATA expconst<>+0x184(SB)/4, $0x00007f
+DATA expconst<>+0x188(SB)/4, $0x00007f
+DATA expconst<>+0x18c(SB)/4, $0x00007f
+DATA expconst<>+0x190(SB)/4, $0x00007f
+DATA expconst<>+0x194(SB)/4, $0x00007f
+DATA expconst<>+0x198(SB)/4, $0x00007f
+DATA expconst<>+0x19c(SB)/4, $0x00007f
+// inf: +Inf
+DATA expconst<>+0x1a0(SB)/4, $0x7f800000
+DATA expconst<>+0x1a4(SB)/4, $0x7f800000
+DATA expconst<>+0x1a8(SB)/4, $0x7f800000
+DATA expconst<>+0x1ac(SB)/4, $0x7f800000
+DATA expconst<>+0x1b0(SB)/4, $0x7f800000
+DATA expconst<>+0x1b4(SB)/4, $0x7f800000
+DATA expconst<>+0x1b8(SB)/4, $0x7f800000
+DATA expconst<>+0x1bc(SB)/4, $0x7f800000
+GLOBL expconst<>(SB), RODATA|NOPTR, $448
+
+// EXP8 replaces X by e^X in 8 lanes, using N, P, M, R and H as scratch. The
+// min against hi keeps X as its second operand so that a NaN passes through.
+#define EXP8(X, N, P, M, R, H) \
+	VCMPPS $1, expconst<>+0x80(SB), X, M; \
+	VCMPPS $0x1e, expconst<>+0x60(SB), X, H; \
+	VMOVUPS expconst<>+0x60(SB), R; \
+	VMINPS X, R, X; \
+	VMULPS expconst<>+0x0(SB), X, N; \
+	VROUNDPS $0, N, N; \
+	VFNMADD231PS expconst<>+0x20(SB), N, X; \
+	VFNMADD231PS expconst<>+0x40(SB), N, X; \
+	VMOVUPS expconst<>+0xa0(SB), P; \
+	VFMADD213PS expconst<>+0xc0(SB), X, P; \
+	VFMADD213PS expconst<>+0xe0(SB), X, P; \
+	VFMADD213PS expconst<>+0x100(SB), X, P; \
+	VFMADD213PS expconst<>+0x120(SB), X, P; \
+	VFMADD213PS expconst<>+0x140(SB), X, P; \
+	VMULPS X, X, R; \
+	VFMADD213PS X, R, P; \
+	VADDPS expconst<>+0x160(SB), P, P; \
+	VCVTPS2DQ N, N; \
+	VPADDD expconst<>+0x180(SB), N, N; \
+	VPSLLD $23, N, N; \
+	VMULPS N, P, X; \
+	VANDNPS X, M, X; \
+	VBLENDVPS H, expconst<>+0x1a0(SB), X, X
+
+// func expSumAVX2(x *float32, n int, shift float32) float32
+// x[i] = e^(x[i]−shift) for n a multiple of 8; returns Σ x[i] (float32 lanes).
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS shift+16(FP), Y5
+	VXORPS Y6, Y6, Y6
+	TESTQ CX, CX
+	JZ   done
+
+loop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y5, Y0, Y0
+	EXP8(Y0, Y1, Y2, Y3, Y4, Y7)
+	VMOVUPS Y0, (SI)
+	VADDPS Y0, Y6, Y6
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+
+done:
+	VEXTRACTF128 $1, Y6, X1
+	VADDPS X1, X6, X0
+	VMOVHLPS X0, X0, X1
+	VADDPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VADDSS X1, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func siluAVX2(dst, x *float32, n int)
+// dst[i] = x[i] / (1 + e^−x[i]) for n a multiple of 8.
+TEXT ·siluAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   sdone
+
+sloop:
+	VMOVUPS (SI), Y5
+	VSUBPS Y5, Y7, Y0
+	EXP8(Y0, Y1, Y2, Y3, Y4, Y6)
+	VADDPS expconst<>+0x160(SB), Y0, Y0
+	VDIVPS Y0, Y5, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  sloop
+
+sdone:
+	VZEROUPPER
+	RET
+
+// func swigluAVX2(dst, gate, up *float32, n int)
+// dst[i] = gate[i] / (1 + e^−gate[i]) · up[i] for n a multiple of 8.
+TEXT ·swigluAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ up+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   gdone
+
+gloop:
+	VMOVUPS (SI), Y5
+	VSUBPS Y5, Y7, Y0
+	EXP8(Y0, Y1, Y2, Y3, Y4, Y6)
+	VADDPS expconst<>+0x160(SB), Y0, Y0
+	VDIVPS Y0, Y5, Y0
+	VMULPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  gloop
+
+gdone:
+	VZEROUPPER
+	RET

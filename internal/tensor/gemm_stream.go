@@ -1,0 +1,62 @@
+package tensor
+
+// gemmStreamMaxRows is the largest row count served by gemmStream. With few rows
+// of A, packing B is not amortised over many A strips, so it is better done by
+// each worker for its own columns, strip by strip, with no shared panel and no
+// barrier between packing and computing.
+const gemmStreamMaxRows = 256
+
+// maxNR bounds nr over all kernel sets (sizes the per-worker B strip buffer).
+const maxNR = 32
+
+// gemmStream computes c[m×n] = a[m×kd] · B + bias like gemm, for small m. A is
+// packed once, whole and shared; then each task packs one kc×nr strip of B at a
+// time into a buffer on its stack (it stays in L1) and sweeps all its A strips
+// across it. Tasks split the columns of B, and also the rows of A when B has too
+// few column strips to keep every worker busy.
+func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) {
+	mr, nr := k.mr, k.nr
+	mStrips := (m + mr - 1) / mr
+	nStrips := (n + nr - 1) / nr
+	kBlocks := (kd + gemmKC - 1) / gemmKC
+	buf := p.getGemmBuf(mStrips*mr*kd, 0)
+	defer p.putGemmBuf(buf)
+
+	// Packed A: depth block by depth block, each holding all strips; block kb
+	// starts at kb·gemmKC·mStrips·mr.
+	p.For(kBlocks*mStrips, 4, func(s, e int) {
+		for t := s; t < e; t++ {
+			pc, is := t/mStrips*gemmKC, t%mStrips
+			kc := min(gemmKC, kd-pc)
+			k.packA(buf.a[pc*mStrips*mr+is*kc*mr:], a, kd, pc, kc, is*mr, min(mr, m-is*mr))
+		}
+	})
+
+	mBlocks := 1
+	if w := p.Workers(); nStrips < 4*w {
+		mBlocks = min(mStrips, (4*w+nStrips-1)/nStrips)
+	}
+	perBlock := (mStrips + mBlocks - 1) / mBlocks
+	mBlocks = (mStrips + perBlock - 1) / perBlock
+	p.For(nStrips*mBlocks, 1, func(s, e int) {
+		var strip [gemmKC * maxNR]float32
+		var edge [maxTile]float32
+		for t := s; t < e; t++ {
+			js, mb := t/mBlocks, t%mBlocks
+			j0 := js * nr
+			cols := min(nr, n-j0)
+			is0, is1 := mb*perBlock, min(mStrips, (mb+1)*perBlock)
+			initRows(c, n, is0*mr, min(m, is1*mr), j0, cols, bias)
+			for pc := 0; pc < kd; pc += gemmKC {
+				kc := min(gemmKC, kd-pc)
+				bs := strip[:kc*nr]
+				k.packB(bs, b, pc, kc, j0, cols)
+				ablock := buf.a[pc*mStrips*mr:]
+				for is := is0; is < is1; is++ {
+					i0 := is * mr
+					k.tile(kc, ablock[is*kc*mr:(is+1)*kc*mr], bs, c[i0*n+j0:], n, min(mr, m-i0), cols, &edge)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,124 @@
+//go:build amd64 && !purego
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+func avx2Kernels() kernels   { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
+func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32} }
+
+// availableKernels lists the kernel sets this CPU can run, portable first.
+func availableKernels() []kernels {
+	ks := []kernels{portableKernels()}
+	x := cpu.X86
+	if x.HasAVX2 && x.HasFMA && x.HasF16C {
+		ks = append(ks, avx2Kernels())
+		if x.HasAVX512F {
+			ks = append(ks, avx512Kernels())
+		}
+	}
+	return ks
+}
+
+// detectKernels picks the widest set the CPU supports that also passes a quick
+// self-check against the portable set (a guard against an assembly bug on a CPU
+// the tests never ran on).
+func detectKernels() kernels {
+	ks := availableKernels()
+	for i := len(ks) - 1; i > 0; i-- {
+		if selfCheck(ks[i]) {
+			return ks[i]
+		}
+	}
+	return ks[0]
+}
+
+// micro runs the micro-kernel on full packed strips a (kc·mr) and b (kc·nr),
+// accumulating into the mr×nr tile at c with row stride ldc.
+func (k kernels) micro(kc int, a, b, c []float32, ldc int) {
+	_ = a[kc*k.mr-1]
+	_ = b[kc*k.nr-1]
+	_ = c[(k.mr-1)*ldc+k.nr-1]
+	switch k.isa {
+	case isaAVX2:
+		gemm6x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	case isaAVX512:
+		gemm12x32AVX512(kc, &a[0], &b[0], &c[0], ldc)
+	default:
+		microGo(kc, a, b, c, ldc)
+	}
+}
+
+// microRows is micro for a strip whose C tile has only rows < mr valid rows; it
+// reports false when the set has no such variant (the caller then goes through
+// an edge buffer).
+func (k kernels) microRows(kc int, a, b, c []float32, ldc, rows int) bool {
+	if k.isa != isaAVX2 {
+		return false
+	}
+	_ = a[kc*k.mr-1]
+	_ = b[kc*k.nr-1]
+	_ = c[(rows-1)*ldc+k.nr-1]
+	switch rows {
+	case 5:
+		gemm5x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	case 4:
+		gemm4x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	case 3:
+		gemm3x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	case 2:
+		gemm2x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	case 1:
+		gemm1x16AVX2(kc, &a[0], &b[0], &c[0], ldc)
+	default:
+		return false
+	}
+	return true
+}
+
+// packBTrans packs a full-width strip of a transposed B (weights [out, in]) with
+// the 8×8 transposing routines; depths past the last multiple of 8 are packed in
+// Go. It declines partial strips and the portable set.
+func (k kernels) packBTrans(dst []float32, b *bSource, p0, kc, j0, cols int) bool {
+	if k.isa == isaGo || cols != k.nr {
+		return false
+	}
+	nr := k.nr
+	blocks := kc / 8
+	_ = dst[kc*nr-1]
+	last := (j0+nr-1)*b.ld + p0 + kc - 1 // the last element read
+	switch b.dtype {
+	case F32:
+		_ = b.f32[last]
+	default:
+		_ = b.u16[last]
+	}
+	if blocks > 0 {
+		for c := 0; c < nr; c += 8 {
+			off := (j0+c)*b.ld + p0
+			switch b.dtype {
+			case F32:
+				packT8F32(&dst[c], &b.f32[off], b.ld, nr, blocks)
+			case BF16:
+				packT8BF16(&dst[c], &b.u16[off], b.ld, nr, blocks)
+			case F16:
+				packT8F16(&dst[c], &b.u16[off], b.ld, nr, blocks)
+			}
+		}
+	}
+	for kk := blocks * 8; kk < kc; kk++ {
+		row := dst[kk*nr : kk*nr+nr]
+		for c := range nr {
+			off := (j0+c)*b.ld + p0 + kk
+			switch b.dtype {
+			case F32:
+				row[c] = b.f32[off]
+			case BF16:
+				row[c] = bf16ToF32(b.u16[off])
+			case F16:
+				row[c] = f16ToF32(b.u16[off])
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,40 @@
+//go:build !amd64 || purego
+
+package tensor
+
+// Without assembly every kernel set is the portable one.
+
+func detectKernels() kernels { return portableKernels() }
+
+// availableKernels lists the kernel sets this machine can run (tests use it).
+func availableKernels() []kernels { return []kernels{portableKernels()} }
+
+func (k kernels) dot(a, b []float32) float32               { return dotGo(a, b) }
+func (k kernels) dotBF16(x []float32, w []uint16) float32  { return dotBF16Go(x, w) }
+func (k kernels) dotF16(x []float32, w []uint16) float32   { return dotF16Go(x, w) }
+func (k kernels) axpy(alpha float32, x, y []float32)       { axpyGo(alpha, x, y) }
+func (k kernels) micro(kc int, a, b, c []float32, ldc int) { microGo(kc, a, b, c, ldc) }
+
+// packBTrans packs a transposed B strip with vector code when it can.
+func (k kernels) packBTrans(dst []float32, b *bSource, p0, kc, j0, cols int) bool { return false }
+
+// microRows has no short-strip variants in the portable set.
+func (k kernels) microRows(kc int, a, b, c []float32, ldc, rows int) bool { return false }
+
+func (k kernels) expSum(x []float32, shift float32) float32 { return expSumGo(x, shift) }
+func (k kernels) silu(dst, x []float32)                     { siluGo(dst, x) }
+func (k kernels) swiglu(dst, gate, up []float32)            { swigluGo(dst, gate, up) }
+
+// dot4 is four single dot products in the portable set.
+func (k kernels) dot4(out *[4]float32, x []float32, b *bSource, j0 int) {
+	for r := range 4 {
+		out[r] = k.rowDot(x, b, (j0+r)*b.ld)
+	}
+}
+
+// axpy4 is four axpy calls in the portable set.
+func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
+	for r, a := range alpha {
+		axpyGo(a, b[r*ldb:r*ldb+len(y)], y)
+	}
+}

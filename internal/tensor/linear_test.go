@@ -1,0 +1,185 @@
+package tensor
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestLinear(t *testing.T) {
+	type shape struct{ m, n, k int }
+	var shapes []shape
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 13, 17, 65} {
+		for _, nk := range [][2]int{{1, 1}, {3, 5}, {17, 63}, {65, 33}, {31, 257}, {257, 17}, {48, 300}} {
+			shapes = append(shapes, shape{m, nk[0], nk[1]})
+		}
+	}
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, p := range testPools(t) {
+			for _, dt := range []DType{F32, BF16, F16} {
+				for _, s := range shapes {
+					name := fmt.Sprintf("%s/%s/%dx%dx%d", poolName(p), dt, s.m, s.n, s.k)
+					r := newRand(t)
+					w, wide := randWeights(t, r, s.n, s.k, dt)
+					x := randSlice(r, s.m*s.k)
+					var bias []float32
+					if s.n%2 == 1 {
+						bias = randSlice(r, s.n)
+					}
+					want, scale := refProduct(s.m, s.n, s.k, x, func(p, j int) float32 { return wide[j*s.k+p] })
+					for i := range want {
+						if bias != nil {
+							want[i] += float64(bias[i%s.n])
+							scale[i] += abs64(bias[i%s.n])
+						}
+					}
+					dst := make([]float32, s.m*s.n+3) // longer than needed: the tail must stay untouched
+					for i := range dst {
+						dst[i] = 7
+					}
+					ks.linear(p, dst, x, s.m, w, bias)
+					checkClose(t, name, dst, want, scale, s.k)
+					checkTail(t, name, dst[s.m*s.n:], 7)
+				}
+			}
+		}
+	})
+}
+
+// TestLinearBlocking covers shapes past the packing panels (depth > gemmKC,
+// width > gemmNC) where several panels accumulate into C.
+func TestLinearBlocking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes")
+	}
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		p := NewPool(2)
+		defer p.Close()
+		for _, s := range [][3]int{{9, gemmNC + 19, 3}, {33, 40, 2*gemmKC + 5}, {gemmMC*2 + 7, 70, gemmKC + 1}} {
+			r := newRand(t)
+			w, wide := randWeights(t, r, s[1], s[2], BF16)
+			x := randSlice(r, s[0]*s[2])
+			want, scale := refProduct(s[0], s[1], s[2], x, func(p, j int) float32 { return wide[j*s[2]+p] })
+			dst := make([]float32, s[0]*s[1])
+			ks.linear(p, dst, x, s[0], w, nil)
+			checkClose(t, fmt.Sprint(s), dst, want, scale, s[2])
+		}
+	})
+}
+
+func TestMatMul(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, p := range testPools(t) {
+			for _, m := range []int{1, 3, 4, 5, 17} {
+				for _, n := range []int{1, 7, 65, 300} {
+					for _, k := range []int{1, 16, 63} {
+						name := fmt.Sprintf("%s/%dx%dx%d", poolName(p), m, n, k)
+						r := newRand(t)
+						a, b := randSlice(r, m*k), randSlice(r, k*n)
+						want, scale := refProduct(m, n, k, a, func(p, j int) float32 { return b[p*n+j] })
+						c := randSlice(r, m*n) // garbage: MatMul must overwrite
+						ks.matMul(p, c, a, b, m, n, k)
+						checkClose(t, "MatMul/"+name, c, want, scale, k)
+
+						bt := randSlice(r, n*k)
+						want, scale = refProduct(m, n, k, a, func(p, j int) float32 { return bt[j*k+p] })
+						ks.matMulT(p, c, a, bt, m, n, k)
+						checkClose(t, "MatMulT/"+name, c, want, scale, k)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestKernelSetsAgree compares every kernel set with the portable one on the same
+// inputs (they may differ only by summation order).
+func TestKernelSetsAgree(t *testing.T) {
+	ref := portableKernels()
+	p := NewPool(2)
+	defer p.Close()
+	for _, ks := range availableKernels() {
+		for _, s := range [][3]int{{1, 896, 4864}, {3, 100, 1000}, {40, 200, 300}} {
+			r := newRand(t)
+			w, wide := randWeights(t, r, s[1], s[2], BF16)
+			x := randSlice(r, s[0]*s[2])
+			got, want := make([]float32, s[0]*s[1]), make([]float32, s[0]*s[1])
+			ks.linear(p, got, x, s[0], w, nil)
+			ref.linear(nil, want, x, s[0], w, nil)
+			_, scale := refProduct(s[0], s[1], s[2], x, func(p, j int) float32 { return wide[j*s[2]+p] })
+			w64 := make([]float64, len(want))
+			for i, v := range want {
+				w64[i] = float64(v)
+				scale[i] *= 2 // both sides carry rounding error
+			}
+			checkClose(t, ks.isa.String()+fmt.Sprint(s), got, w64, scale, s[2])
+		}
+	}
+}
+
+func TestLinearShapePanics(t *testing.T) {
+	w, _ := NewMatrixF32(2, 3, make([]float32, 6))
+	cases := map[string]func(){
+		"short x":    func() { Linear(nil, make([]float32, 4), make([]float32, 5), 2, w, nil) },
+		"short dst":  func() { Linear(nil, make([]float32, 3), make([]float32, 6), 2, w, nil) },
+		"short bias": func() { Linear(nil, make([]float32, 4), make([]float32, 6), 2, w, []float32{1}) },
+		"nil w":      func() { Linear(nil, make([]float32, 4), make([]float32, 6), 2, nil, nil) },
+		"MatMul b":   func() { MatMul(nil, make([]float32, 4), make([]float32, 6), make([]float32, 5), 2, 2, 3) },
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			f()
+		})
+	}
+}
+
+func checkTail(t *testing.T, what string, tail []float32, v float32) {
+	t.Helper()
+	for i, x := range tail {
+		if x != v {
+			t.Errorf("%s: wrote past the output at +%d", what, i)
+			return
+		}
+	}
+}
+
+func abs64(v float32) float64 {
+	if v < 0 {
+		return -float64(v)
+	}
+	return float64(v)
+}
+
+// TestProductStrategies runs both packed-product strategies (shared B panel and
+// per-worker streaming) on every shape, whichever Linear would pick.
+func TestProductStrategies(t *testing.T) {
+	shapes := [][3]int{{1, 16, 5}, {2, 33, 8}, {3, 16, 17}, {4, 48, 9}, {8, 20, 31}, {9, 64, 2}, {10, 17, 1}, {5, 17, 3}, {13, 65, 257}, {31, 33, gemmKC + 9}, {7, gemmNC + 5, 9}, {gemmMC + 13, 40, 70}}
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, p := range testPools(t) {
+			for _, s := range shapes {
+				m, n, kd := s[0], s[1], s[2]
+				r := newRand(t)
+				w, wide := randWeights(t, r, n, kd, F16)
+				x := randSlice(r, m*kd)
+				bias := randSlice(r, n)
+				want, scale := refProduct(m, n, kd, x, func(p, j int) float32 { return wide[j*kd+p] })
+				for i := range want {
+					want[i] += float64(bias[i%n])
+					scale[i] += abs64(bias[i%n])
+				}
+				b := bSource{trans: true, dtype: w.DType, u16: w.U16, ld: kd}
+				for name, f := range map[string]func(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32){
+					"gemm": ks.gemm, "gemmStream": ks.gemmStream,
+				} {
+					c := randSlice(r, m*n)
+					f(p, c, m, n, kd, x, &b, bias)
+					checkClose(t, fmt.Sprintf("%s/%s/%v", name, poolName(p), s), c, want, scale, kd)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,192 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// Go wrappers of the vector assembly: bounds checks, the part of each loop that
+// is a whole number of vectors in assembly, the tail in Go.
+
+func (k kernels) dot(a, b []float32) float32 {
+	n := len(a)
+	b = b[:n]
+	var s float32
+	m := 0
+	switch k.isa {
+	case isaAVX2:
+		if m = n &^ 7; m > 0 {
+			s = dotAVX2(&a[0], &b[0], m)
+		}
+	case isaAVX512:
+		if m = n &^ 15; m > 0 {
+			s = dotAVX512(&a[0], &b[0], m)
+		}
+	}
+	for i := m; i < n; i++ {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func (k kernels) dotBF16(x []float32, w []uint16) float32 {
+	n := len(x)
+	w = w[:n]
+	var s float32
+	m := 0
+	switch k.isa {
+	case isaAVX2:
+		if m = n &^ 7; m > 0 {
+			s = dotBF16AVX2(&x[0], &w[0], m)
+		}
+	case isaAVX512:
+		if m = n &^ 15; m > 0 {
+			s = dotBF16AVX512(&x[0], &w[0], m)
+		}
+	}
+	for i := m; i < n; i++ {
+		s += x[i] * bf16ToF32(w[i])
+	}
+	return s
+}
+
+func (k kernels) dotF16(x []float32, w []uint16) float32 {
+	n := len(x)
+	w = w[:n]
+	var s float32
+	m := 0
+	switch k.isa {
+	case isaAVX2:
+		if m = n &^ 7; m > 0 {
+			s = dotF16AVX2(&x[0], &w[0], m)
+		}
+	case isaAVX512:
+		if m = n &^ 15; m > 0 {
+			s = dotF16AVX512(&x[0], &w[0], m)
+		}
+	}
+	for i := m; i < n; i++ {
+		s += x[i] * f16ToF32(w[i])
+	}
+	return s
+}
+
+func (k kernels) axpy(alpha float32, x, y []float32) {
+	n := len(x)
+	y = y[:n]
+	m := 0
+	switch k.isa {
+	case isaAVX2:
+		if m = n &^ 7; m > 0 {
+			axpyAVX2(alpha, &x[0], &y[0], m)
+		}
+	case isaAVX512:
+		if m = n &^ 15; m > 0 {
+			axpyAVX512(alpha, &x[0], &y[0], m)
+		}
+	}
+	for i := m; i < n; i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
+// expSum sets x[i] = e^(x[i]−shift) and returns Σ x[i].
+func (k kernels) expSum(x []float32, shift float32) float32 {
+	var s float32
+	m := 0
+	if k.isa != isaGo {
+		if m = len(x) &^ 7; m > 0 {
+			s = expSumAVX2(&x[0], m, shift)
+		}
+	}
+	return s + expSumGo(x[m:], shift)
+}
+
+// silu sets dst[i] = silu(x[i]) over len(x).
+func (k kernels) silu(dst, x []float32) {
+	dst = dst[:len(x)]
+	m := 0
+	if k.isa != isaGo {
+		if m = len(x) &^ 7; m > 0 {
+			siluAVX2(&dst[0], &x[0], m)
+		}
+	}
+	siluGo(dst[m:], x[m:])
+}
+
+// swiglu sets dst[i] = silu(gate[i])·up[i] over len(dst).
+func (k kernels) swiglu(dst, gate, up []float32) {
+	n := len(dst)
+	gate, up = gate[:n], up[:n]
+	m := 0
+	if k.isa != isaGo {
+		if m = n &^ 7; m > 0 {
+			swigluAVX2(&dst[0], &gate[0], &up[0], m)
+		}
+	}
+	swigluGo(dst[m:], gate[m:], up[m:])
+}
+
+// dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x)] with row
+// stride b.ld), reading x once for the four rows.
+func (k kernels) dot4(out *[4]float32, x []float32, b *bSource, j0 int) {
+	n := len(x)
+	width := 8
+	if k.isa == isaAVX512 {
+		width = 16
+	}
+	m := n &^ (width - 1)
+	off := j0 * b.ld
+	last := off + 3*b.ld + n - 1 // the last weight read
+	if m > 0 {
+		switch b.dtype {
+		case F32:
+			_ = b.f32[last]
+			if k.isa == isaAVX512 {
+				dot4AVX512(&x[0], &b.f32[off], b.ld, m, &out[0])
+			} else {
+				dot4AVX2(&x[0], &b.f32[off], b.ld, m, &out[0])
+			}
+		case BF16:
+			_ = b.u16[last]
+			if k.isa == isaAVX512 {
+				dot4BF16AVX512(&x[0], &b.u16[off], b.ld, m, &out[0])
+			} else {
+				dot4BF16AVX2(&x[0], &b.u16[off], b.ld, m, &out[0])
+			}
+		case F16:
+			_ = b.u16[last]
+			if k.isa == isaAVX512 {
+				dot4F16AVX512(&x[0], &b.u16[off], b.ld, m, &out[0])
+			} else {
+				dot4F16AVX2(&x[0], &b.u16[off], b.ld, m, &out[0])
+			}
+		}
+	} else {
+		*out = [4]float32{}
+	}
+	for r := range 4 {
+		if m < n {
+			out[r] += k.rowDot(x[m:], b, (j0+r)*b.ld+m)
+		}
+	}
+}
+
+// axpy4 adds Σ_r alpha[r]·b[r*ldb : r*ldb+len(y)] to y for r < 4.
+func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
+	n := len(y)
+	_ = b[3*ldb+n-1]
+	m := 0
+	switch k.isa {
+	case isaAVX2:
+		if m = n &^ 7; m > 0 {
+			axpy4AVX2(&alpha[0], &b[0], ldb, &y[0], m)
+		}
+	case isaAVX512:
+		if m = n &^ 15; m > 0 {
+			axpy4AVX512(&alpha[0], &b[0], ldb, &y[0], m)
+		}
+	}
+	for r, a := range alpha {
+		if m < n {
+			axpyGo(a, b[r*ldb+m:r*ldb+n], y[m:])
+		}
+	}
+}
