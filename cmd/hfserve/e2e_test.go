@@ -275,3 +275,65 @@ func TestE2EBadConfigFailsFast(t *testing.T) {
 		t.Fatalf("want one line naming max_batch_size, got %q", out)
 	}
 }
+
+// adminModels reads GET /admin/models into id → state.
+func adminModels(t *testing.T, base string) map[string]string {
+	t.Helper()
+	var list struct {
+		Object string `json:"object"`
+		Data   []struct {
+			ID    string `json:"id"`
+			State string `json:"state"`
+			Loads int    `json:"loads"`
+		} `json:"data"`
+	}
+	getJSON(t, base+"/admin/models", http.StatusOK, &list)
+	states := map[string]string{}
+	for _, m := range list.Data {
+		states[m.ID] = m.State
+	}
+	return states
+}
+
+func postStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestE2EAdminModelLifecycle(t *testing.T) {
+	tiny, err := filepath.Abs("../../testdata/models/tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bert is preloaded: /ready waits for it. llama loads on demand.
+	p := startServer(t, nil, "--model", "bert="+filepath.Join(tiny, "bert"), "--model", "llama="+filepath.Join(tiny, "llama"),
+		"--preload", "--keep-alive", "-1")
+	if got := adminModels(t, p.baseURL); got["bert"] != "loaded" || got["llama"] != "loaded" {
+		t.Fatalf("after preload: %v, want both loaded", got)
+	}
+	if code := postStatus(t, p.baseURL+"/admin/models/llama/unload"); code != http.StatusOK {
+		t.Fatalf("unload: status %d", code)
+	}
+	if got := adminModels(t, p.baseURL); got["llama"] != "available" || got["bert"] != "loaded" {
+		t.Fatalf("after unload: %v", got)
+	}
+	if code := postStatus(t, p.baseURL+"/admin/models/llama/load"); code != http.StatusOK {
+		t.Fatalf("load: status %d", code)
+	}
+	if got := adminModels(t, p.baseURL); got["llama"] != "loaded" {
+		t.Fatalf("after load: %v", got)
+	}
+	if code := postStatus(t, p.baseURL+"/admin/models/nope/load"); code != http.StatusNotFound {
+		t.Fatalf("load unknown model: status %d, want 404", code)
+	}
+	if code := postStatus(t, p.baseURL+"/admin/models/llama/explode"); code != http.StatusNotFound && code != http.StatusBadRequest {
+		t.Fatalf("unknown action: status %d", code)
+	}
+	p.stop(t)
+}

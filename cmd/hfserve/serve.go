@@ -14,6 +14,7 @@ import (
 	"hfserve/internal/server"
 	"hfserve/internal/serving"
 	"hfserve/internal/telemetry"
+	"hfserve/internal/tensor"
 )
 
 const serveDescription = `Run the HTTP server. With no --model and no --model-dir it serves the built-in
@@ -67,6 +68,35 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			"tasks", fmt.Sprint(m.Detection.Tasks), "supported", m.Detection.Supported)
 	}
 
+	// The model manager loads models on demand (or now, with preload) under
+	// the memory budget; the kernels share one worker pool sized to the
+	// cores this process may use.
+	pool := tensor.NewPool(0)
+	defer pool.Close()
+	var available int64
+	if mem, err := hardware.DetectMemory(hardware.DefaultPaths()); err == nil {
+		available = mem.Available
+	} else {
+		logger.Warn("cannot read available memory; a percentage max_memory means no budget", "err", err)
+	}
+	mopts := serving.OptionsFromConfig(&cfg, catalog, available)
+	mopts.Load = serving.AutoLoader(pool)
+	mopts.Logger = logger
+	manager, err := serving.NewManager(mopts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Requests have drained by now (Serve returned); give unloads a bound.
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := manager.Close(closeCtx); err != nil {
+			logger.Warn("closing models", "err", err)
+		}
+	}()
+	logger.Info("model manager", "max_loaded_models", cfg.MaxLoadedModels, "memory_budget_bytes", mopts.MemoryBudget,
+		"keep_alive", cfg.KeepAlive.String(), "workers", pool.Workers())
+
 	srv, err := server.New(server.Options{
 		Logger:              logger,
 		Catalog:             catalog,
@@ -82,13 +112,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	srv.HandleAdminModels(manager)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	// The actual address matters when the port was 0 (tests, ephemeral use).
 	logger.Info("listening", "addr", ln.Addr().String())
-	srv.SetReady(true)
+	go func() {
+		// Preloading happens while the server already answers /health; it
+		// turns ready once every preloaded model is resident (a model that
+		// fails to preload is logged and stays loadable on demand).
+		if err := manager.Preload(ctx); err != nil {
+			logger.Error("preload", "err", err)
+		}
+		srv.SetReady(true)
+	}()
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
