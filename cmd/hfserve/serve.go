@@ -80,7 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		logger.Warn("cannot read available memory; a percentage max_memory means no budget", "err", err)
 	}
 	mopts := serving.OptionsFromConfig(&cfg, catalog, available)
-	mopts.Load = serving.AutoLoader(pool)
+	mopts.Load = serving.RuntimeLoader(pool)
 	mopts.Logger = logger
 	manager, err := serving.NewManager(mopts)
 	if err != nil {

@@ -63,6 +63,9 @@ func NewCatalog(entries []Entry) (*Catalog, error) {
 		if j, dup := c.byName[e.Name]; dup {
 			return nil, fmt.Errorf("serving: two models named %q (%s and %s); give one an alias with name=REF", e.Name, c.entries[j].Dir, e.Dir)
 		}
+		if err := e.CheckOverrides(); err != nil {
+			return nil, err
+		}
 		c.byName[e.Name] = i
 	}
 	return c, nil

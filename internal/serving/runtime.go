@@ -1,0 +1,129 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"hfserve/internal/generate"
+	"hfserve/internal/models"
+	"hfserve/internal/models/auto"
+	"hfserve/internal/skills"
+	"hfserve/internal/tensor"
+	"hfserve/internal/tokenizer"
+	"hfserve/internal/tokenizer/chat"
+)
+
+// Runtime is a loaded model with everything a request needs to use it: the
+// engine's model, the folder's tokenizer, its chat template and generation
+// defaults, and what it serves once the configuration's overrides are
+// applied. It is what the Manager keeps loaded (it satisfies models.Model,
+// so the Manager's bookkeeping reads its Info and closes it). A Runtime is
+// immutable after loading and safe for concurrent use.
+type Runtime struct {
+	models.Model
+	// Entry is the catalog entry it was loaded from.
+	Entry Entry
+	// Tokenizer is the folder's tokenizer with its configuration.
+	Tokenizer *tokenizer.Pretrained
+	// Generation is generation_config.json (empty when absent).
+	Generation *generate.GenerationConfig
+	// Chat is the compiled chat template (the configuration's override or
+	// the folder's default); nil when the model has none.
+	Chat *chat.Template
+	// ChatTokens are the special tokens the template sees.
+	ChatTokens chat.SpecialTokens
+	// Serves is the entry's detection with the configured overrides
+	// (task, pooling) applied.
+	Serves skills.Detection
+	// MaxContext is the longest sequence a request may use, in tokens: the
+	// model's context length, lowered by the configuration's max_context.
+	MaxContext int
+}
+
+// ErrNoRuntime is returned by Lease.Runtime for a model loaded by a loader
+// that does not build Runtimes (tests that exercise only the Manager).
+var ErrNoRuntime = errors.New("serving: model was loaded without its runtime")
+
+// Runtime is the leased model's runtime; valid until Release.
+func (l *Lease) Runtime() (*Runtime, error) {
+	rt, ok := l.model.(*Runtime)
+	if !ok {
+		return nil, fmt.Errorf("model %q: %w", l.Name(), ErrNoRuntime)
+	}
+	return rt, nil
+}
+
+// RuntimeLoader is the production LoadFunc: it loads each entry's weights
+// with the native engine (kernels on pool; nil runs them on the calling
+// goroutine) together with its tokenizer, chat template and generation
+// config.
+func RuntimeLoader(pool *tensor.Pool) LoadFunc {
+	return func(ctx context.Context, e Entry) (models.Model, error) {
+		return LoadRuntime(ctx, e, models.LoadOptions{Pool: pool})
+	}
+}
+
+// LoadRuntime loads one entry. The tokenizer and templates are read before
+// the weights, so a folder with a broken tokenizer fails fast and cheaply.
+func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions) (*Runtime, error) {
+	if !e.Detection.Supported {
+		return nil, fmt.Errorf("serving: model %q: %w: %s", e.Name, models.ErrUnsupported, e.Detection.Reason)
+	}
+	tok, err := tokenizer.LoadDir(e.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("serving: model %q: tokenizer: %w", e.Name, err)
+	}
+	gen, err := generate.LoadGenerationConfig(e.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
+	}
+	rt := &Runtime{Entry: e, Tokenizer: tok, Generation: gen, Serves: e.Serves()}
+	if err := rt.compileChat(); err != nil {
+		return nil, err
+	}
+	m, err := auto.Load(ctx, e.Dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
+	}
+	rt.Model = m
+	rt.MaxContext = m.Info().MaxPositions
+	if mc := e.Spec.MaxContext; mc > 0 && (rt.MaxContext <= 0 || mc < rt.MaxContext) {
+		rt.MaxContext = mc
+	}
+	return rt, nil
+}
+
+// compileChat compiles the configured template, or the folder's default
+// one when the configuration names none.
+func (rt *Runtime) compileChat() error {
+	if src := rt.Entry.Spec.ChatTemplate; src != "" {
+		t, err := chat.Parse(src)
+		if err != nil {
+			return fmt.Errorf("serving: model %q: configured chat_template: %w", rt.Entry.Name, err)
+		}
+		rt.Chat, rt.ChatTokens = t, rt.Tokenizer.Config.SpecialTokens
+		return nil
+	}
+	t, special, err := rt.Tokenizer.ChatTemplate("")
+	switch {
+	case errors.Is(err, chat.ErrNoChatTemplate):
+		return nil
+	case err != nil:
+		return fmt.Errorf("serving: model %q: chat template: %w", rt.Entry.Name, err)
+	}
+	rt.Chat, rt.ChatTokens = t, special
+	return nil
+}
+
+// Decoder is the model as a decoder, or nil for an encoder.
+func (rt *Runtime) Decoder() models.Decoder {
+	d, _ := rt.Model.(models.Decoder)
+	return d
+}
+
+// Encoder is the model as an encoder, or nil for a decoder.
+func (rt *Runtime) Encoder() models.Encoder {
+	e, _ := rt.Model.(models.Encoder)
+	return e
+}

@@ -1,0 +1,336 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"hfserve/internal/generate"
+	"hfserve/internal/skills"
+)
+
+// Service runs inference requests on the Manager's models: it picks the
+// model, holds a lease on it for the request, turns the request's inputs into
+// tokens, runs the engine and returns typed results. It knows nothing of
+// HTTP or of any API's wire shapes; internal/server maps OpenAI, TGI and TEI
+// requests onto it. It is safe for concurrent use.
+//
+// Errors callers map to statuses: ErrUnknownModel (404), a *TaskError (the
+// model cannot do that: 400), an *InputError (a bad request field, naming
+// it: 400), a *generate.ParamError (400), a *generate.ContextLengthError
+// (prompt too long: 422 with the numbers), a *CapacityError (503 with
+// Retry-After), ErrLoadTimeout (503), a *LoadError (500: the model is
+// broken), ErrClosed (503), and the request context's error.
+type Service struct {
+	m            *Manager
+	cat          *Catalog
+	defaultModel string
+}
+
+// NewService serves m's catalog. Requests that name no model go to the
+// first model of the catalog (the built-in one when nothing is configured).
+func NewService(m *Manager) *Service {
+	s := &Service{m: m, cat: m.opts.Catalog}
+	if es := s.cat.Entries(); len(es) > 0 {
+		s.defaultModel = es[0].Name
+	}
+	return s
+}
+
+// Manager is the manager the service runs on.
+func (s *Service) Manager() *Manager { return s.m }
+
+// Catalog is the set of models the service offers.
+func (s *Service) Catalog() *Catalog { return s.cat }
+
+// DefaultModel is the model used when a request names none ("" when the
+// catalog is empty).
+func (s *Service) DefaultModel() string { return s.defaultModel }
+
+// TaskError is a request for something its model does not serve.
+type TaskError struct {
+	Model string
+	Task  skills.Task
+	// Serves lists what the model does serve.
+	Serves []skills.Task
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("model %q does not serve %s (it serves %v)", e.Model, e.Task, e.Serves)
+}
+
+// ErrInvalidInput is wrapped by every *InputError.
+var ErrInvalidInput = errors.New("serving: invalid input")
+
+// InputError is a request field the service cannot use. Param is the
+// field's name as the API spells it ("input", "messages", "texts", ...),
+// possibly with an index ("input[3]").
+type InputError struct {
+	Param string
+	Msg   string
+}
+
+func (e *InputError) Error() string {
+	if e.Param == "" {
+		return e.Msg
+	}
+	return e.Param + ": " + e.Msg
+}
+
+// Unwrap makes every InputError match ErrInvalidInput.
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
+
+// Input is one text input: Text, or token ids already encoded (IDs wins when
+// set).
+type Input struct {
+	Text string
+	IDs  []int32
+}
+
+// Prompt is what a generation starts from. Exactly one of Text, IDs and
+// Messages is used, in that order of precedence: Messages when non-nil, else
+// IDs when non-nil, else Text.
+type Prompt struct {
+	// Text is encoded with the tokenizer's own special tokens (BOS and the
+	// like, add_special_tokens=True as transformers and TGI do).
+	Text string
+	// IDs are used as they are (OpenAI's token-id prompts).
+	IDs []int32
+	// Messages are rendered with the model's chat template with
+	// add_generation_prompt, and the result encoded without adding special
+	// tokens (the template writes them), as apply_chat_template does. Each
+	// element is anything encoding/json marshals (a json.RawMessage keeps
+	// the client's key order).
+	Messages []any
+	// Tools, Documents and ChatArgs (extra template variables, e.g.
+	// enable_thinking) go to the template as apply_chat_template's
+	// arguments.
+	Tools, Documents []any
+	ChatArgs         map[string]any
+	// ContinueFinal renders without a generation prompt so the model
+	// continues the last (assistant) message.
+	ContinueFinal bool
+}
+
+// GenerateRequest is one text generation.
+type GenerateRequest struct {
+	// Model names the model; "" is the default model.
+	Model string
+	// Task is what the request is for: skills.TaskChat (Prompt.Messages)
+	// or skills.TaskTextGeneration; it decides which model capability is
+	// checked.
+	Task   skills.Task
+	Prompt Prompt
+	// Params are the generation parameters. Where a field is left at its
+	// zero value and UseModelDefaults is set, generation_config.json's
+	// value applies (temperature, top_p, top_k, min_p,
+	// repetition_penalty, do_sample=false → greedy); its eos_token_id is
+	// always added to Params.EOSTokenIDs.
+	Params generate.Params
+	// UseModelDefaults applies generation_config.json's sampling defaults
+	// as above.
+	UseModelDefaults bool
+	// N is the number of completions to generate from the prompt (OpenAI's
+	// n); 0 means 1. With a seed, choice i uses seed+i so that choices
+	// differ but are reproducible.
+	N int
+	// PromptLogprobs, when >= 0, also scores every prompt token after the
+	// first: its logprob and the PromptLogprobs most likely alternatives
+	// (OpenAI's echo with logprobs, TGI's decoder_input_details). -1 (or
+	// any negative value) skips the extra work.
+	PromptLogprobs int
+}
+
+// GenerateEvent is one generated token, streamed as it is chosen.
+type GenerateEvent struct {
+	// Choice is the index of the completion it belongs to (0 unless N > 1).
+	Choice int
+	// Token is the token with the text that may be streamed now.
+	Token generate.Token
+	// Index is the token's position among its choice's generated tokens.
+	Index int
+}
+
+// PromptToken is one token of the prompt, with its logprob when asked for
+// (the first token has none: nothing predicts it).
+type PromptToken struct {
+	ID          int32
+	Text        string
+	Logprob     *float32
+	TopLogprobs []generate.TokenLogprob
+	// Special marks the tokenizer's special tokens.
+	Special bool
+}
+
+// GenerateResult is a finished generation.
+type GenerateResult struct {
+	// Model is the model that ran it.
+	Model string
+	// PromptText is the prompt as text (the rendered chat template, or the
+	// decoded ids).
+	PromptText string
+	// Prompt is the encoded prompt; Logprob fields are set when
+	// PromptLogprobs asked for them.
+	Prompt []PromptToken
+	// Choices are the N completions in order.
+	Choices []generate.Result
+	// PromptTokens and CompletionTokens count tokens for usage (completion
+	// tokens summed over choices).
+	PromptTokens, CompletionTokens int
+}
+
+// Generate runs a generation. emit, when not nil, receives every token as
+// it is chosen, in order within each choice; an error from emit (a client
+// gone) stops generation and is returned. Cancelling ctx stops it at the
+// next step.
+func (s *Service) Generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (*GenerateResult, error) {
+	return nil, errors.New("serving: Generate: not implemented yet")
+}
+
+// EmbedRequest asks for one embedding per input.
+type EmbedRequest struct {
+	Model  string
+	Inputs []Input
+	// Truncate cuts inputs longer than the model's context (from the end,
+	// or the start when TruncateLeft); without it such an input is an
+	// *InputError naming it (the API answers 413 or 422 as it documents).
+	Truncate, TruncateLeft bool
+	// Normalize overrides the model's normalisation (TEI's normalize);
+	// nil keeps the model's (sentence-transformers' Normalize module, or
+	// none).
+	Normalize *bool
+	// Dimensions, when > 0, keeps the first Dimensions components and
+	// re-normalises when the embedding was normalised (OpenAI's
+	// dimensions, Matryoshka models). More than the model has is an
+	// *InputError.
+	Dimensions int
+	// Pooling overrides the model's pooling for this request ("" keeps it).
+	Pooling string
+}
+
+// EmbedResult holds one vector per input, in input order.
+type EmbedResult struct {
+	Model   string
+	Vectors [][]float32
+	// PromptTokens counts the tokens of every input (after truncation).
+	PromptTokens int
+}
+
+// Embed computes embeddings.
+func (s *Service) Embed(ctx context.Context, req EmbedRequest) (*EmbedResult, error) {
+	return nil, errors.New("serving: Embed: not implemented yet")
+}
+
+// ClassifyRequest classifies each input (TEI's /predict): single texts, or
+// text pairs for a cross-encoder when Pairs is set.
+type ClassifyRequest struct {
+	Model  string
+	Inputs []Input
+	// Pairs, when non-nil, replaces Inputs: each is (text, text_pair).
+	Pairs                  [][2]string
+	Truncate, TruncateLeft bool
+	// RawScores returns the logits instead of probabilities (softmax, or
+	// sigmoid for multi_label_classification and one-label models).
+	RawScores bool
+}
+
+// LabelScore is one label's score.
+type LabelScore struct {
+	Label string
+	Score float32
+}
+
+// ClassifyResult holds, per input, every label's score sorted best first.
+type ClassifyResult struct {
+	Model        string
+	Scores       [][]LabelScore
+	PromptTokens int
+}
+
+// Classify runs a sequence classification model.
+func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (*ClassifyResult, error) {
+	return nil, errors.New("serving: Classify: not implemented yet")
+}
+
+// RerankRequest scores texts against a query with a cross-encoder.
+type RerankRequest struct {
+	Model                  string
+	Query                  string
+	Texts                  []string
+	Truncate, TruncateLeft bool
+	// RawScores returns the logit instead of its sigmoid.
+	RawScores bool
+}
+
+// Rank is one text's score; Index points into RerankRequest.Texts.
+type Rank struct {
+	Index int
+	Score float32
+}
+
+// RerankResult holds the ranks sorted by score, best first.
+type RerankResult struct {
+	Model        string
+	Ranks        []Rank
+	PromptTokens int
+}
+
+// Rerank runs a reranker (a one-label sequence classification model).
+func (s *Service) Rerank(ctx context.Context, req RerankRequest) (*RerankResult, error) {
+	return nil, errors.New("serving: Rerank: not implemented yet")
+}
+
+// TokenizeRequest encodes texts with a model's tokenizer.
+type TokenizeRequest struct {
+	Model            string
+	Texts            []string
+	AddSpecialTokens bool
+}
+
+// TokenInfo is one token of an encoding as TEI's /tokenize reports it.
+type TokenInfo struct {
+	ID      int32
+	Text    string
+	Special bool
+	// Start and Stop are byte offsets into the input; nil for special
+	// tokens the post-processor added.
+	Start, Stop *int
+}
+
+// Tokenize encodes each text. It needs only the tokenizer, but loads the
+// model like any request so that the tokenizer in use is the served one.
+func (s *Service) Tokenize(ctx context.Context, req TokenizeRequest) (model string, tokens [][]TokenInfo, err error) {
+	return "", nil, errors.New("serving: Tokenize: not implemented yet")
+}
+
+// DecodeRequest turns token ids back into text.
+type DecodeRequest struct {
+	Model             string
+	IDs               [][]int32
+	SkipSpecialTokens bool
+}
+
+// Decode decodes each id list.
+func (s *Service) Decode(ctx context.Context, req DecodeRequest) (model string, texts []string, err error) {
+	return "", nil, errors.New("serving: Decode: not implemented yet")
+}
+
+// ModelDescription is what TGI's /info and the admin API report about a
+// model without running it.
+type ModelDescription struct {
+	Entry Entry
+	// Serves is the detection with overrides applied.
+	Serves skills.Detection
+	// DType is the weights' dtype ("F32", "BF16", ...).
+	DType string
+	// MaxPositions is the context length (max_context applied).
+	MaxPositions int
+	// Params counts the model's parameters.
+	Params int64
+}
+
+// Describe reports a model's description from its folder, without loading
+// it. name "" is the default model.
+func (s *Service) Describe(ctx context.Context, name string) (*ModelDescription, error) {
+	return nil, errors.New("serving: Describe: not implemented yet")
+}
