@@ -23,6 +23,7 @@ type Config struct {
 
 	MaxLoadedModels         int           `key:"max_loaded_models" help:"most models resident at once; the least recently used idle one is unloaded first"`
 	ModelLoadTimeout        time.Duration `key:"model_load_timeout" help:"longest a model load may take (a bare number is seconds)"`
+	CapacityWait            time.Duration `key:"capacity_wait" help:"how long a request for a model that does not fit waits for busy models to finish before a 503; 0 fails at once (a bare number is seconds)"`
 	EnableBatching          bool          `key:"enable_batching" help:"batch concurrent requests for the same model"`
 	MaxBatchSize            int           `key:"max_batch_size" help:"most requests in one batch"`
 	MaxBatchWaitMS          int           `key:"max_batch_wait_ms" help:"longest a request waits for its batch to fill, in milliseconds"`
@@ -98,6 +99,7 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		Listen:                  "127.0.0.1:8080",
 		MaxLoadedModels:         10,
 		ModelLoadTimeout:        300 * time.Second,
+		CapacityWait:            10 * time.Second,
 		EnableBatching:          true,
 		MaxBatchSize:            32,
 		MaxBatchWaitMS:          100,

@@ -65,6 +65,9 @@ func (c *Config) Validate() error {
 	if c.ModelLoadTimeout <= 0 {
 		p.add("model_load_timeout", "must be positive, got %s", formatDuration(c.ModelLoadTimeout))
 	}
+	if c.CapacityWait < 0 {
+		p.add("capacity_wait", "must be 0 or more, got %s", formatDuration(c.CapacityWait))
+	}
 	p.atLeast("max_batch_size", c.MaxBatchSize, 1)
 	p.atLeast("max_batch_wait_ms", c.MaxBatchWaitMS, 0)
 	p.atLeast("cache_max_size", c.CacheMaxSize, 1)

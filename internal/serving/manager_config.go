@@ -73,6 +73,7 @@ func OptionsFromConfig(cfg *config.Config, cat *Catalog, available int64) Manage
 		Catalog:         cat,
 		MaxLoadedModels: cfg.MaxLoadedModels,
 		LoadTimeout:     cfg.ModelLoadTimeout,
+		CapacityWait:    cfg.CapacityWait,
 		KeepAlive:       cfg.KeepAlive,
 		Preload:         cfg.Preload,
 	}
