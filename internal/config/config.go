@@ -27,6 +27,10 @@ type Config struct {
 	EnableBatching          bool          `key:"enable_batching" help:"batch concurrent requests for the same model"`
 	MaxBatchSize            int           `key:"max_batch_size" help:"most requests in one batch"`
 	MaxBatchWaitMS          int           `key:"max_batch_wait_ms" help:"longest a request waits for its batch to fill, in milliseconds"`
+	MaxBatchTokens          int           `key:"max_batch_tokens" help:"most tokens in one batch: new tokens per generation step (prompt chunks plus one per running sequence), padded tokens per encoder batch"`
+	MaxNumSeqs              int           `key:"max_num_seqs" help:"most sequences generating together in one model's batch"`
+	MaxQueueSize            int           `key:"max_queue_size" help:"most requests (encoder inputs, generation sequences) waiting per model; more get 503 with Retry-After"`
+	KVCacheMemory           ByteSize      `key:"kv_cache_memory" help:"KV cache memory per generation model: sequences that would exceed it wait; one that could never fit gets 503"`
 	EnableCaching           bool          `key:"enable_caching" help:"cache responses to identical deterministic requests"`
 	CacheMaxSize            int           `key:"cache_max_size" help:"most cached responses"`
 	CacheTTLSeconds         int           `key:"cache_ttl_seconds" help:"how long a cached response stays valid, in seconds"`
@@ -101,6 +105,10 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		ModelLoadTimeout:        300 * time.Second,
 		CapacityWait:            10 * time.Second,
 		EnableBatching:          true,
+		MaxBatchTokens:          2048,
+		MaxNumSeqs:              32,
+		MaxQueueSize:            1024,
+		KVCacheMemory:           2 << 30,
 		MaxBatchSize:            32,
 		MaxBatchWaitMS:          100,
 		EnableCaching:           true,

@@ -118,7 +118,7 @@ func TestEveryKeyHasEveryLayer(t *testing.T) {
 	// A valid non-default value for each key, in text form.
 	values := map[string]string{
 		"listen": "0.0.0.0:9999", "max_loaded_models": "3", "model_load_timeout": "90", "capacity_wait": "7",
-		"enable_batching": "false", "max_batch_size": "7", "max_batch_wait_ms": "5",
+		"enable_batching": "false", "max_batch_size": "7", "max_batch_wait_ms": "5", "max_batch_tokens": "99", "max_num_seqs": "3", "max_queue_size": "11", "kv_cache_memory": "64MiB",
 		"enable_caching": "false", "cache_max_size": "9", "cache_ttl_seconds": "11",
 		"enable_circuit_breaker": "false", "circuit_failure_threshold": "2",
 		"circuit_timeout_seconds": "13", "max_memory": "2GiB", "keep_alive": "1h",

@@ -69,6 +69,12 @@ func (c *Config) Validate() error {
 		p.add("capacity_wait", "must be 0 or more, got %s", formatDuration(c.CapacityWait))
 	}
 	p.atLeast("max_batch_size", c.MaxBatchSize, 1)
+	p.atLeast("max_batch_tokens", c.MaxBatchTokens, 1)
+	p.atLeast("max_num_seqs", c.MaxNumSeqs, 1)
+	p.atLeast("max_queue_size", c.MaxQueueSize, 1)
+	if c.KVCacheMemory < 1<<20 {
+		p.add("kv_cache_memory", "must be at least 1MiB, got %d bytes", c.KVCacheMemory)
+	}
 	p.atLeast("max_batch_wait_ms", c.MaxBatchWaitMS, 0)
 	p.atLeast("cache_max_size", c.CacheMaxSize, 1)
 	p.atLeast("cache_ttl_seconds", c.CacheTTLSeconds, 1)
