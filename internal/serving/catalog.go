@@ -1,7 +1,9 @@
-// Package serving decides which models this server offers (Catalog) and
-// owns their lifecycle (Manager: loading on demand, LRU eviction under
-// max_loaded_models and a memory budget, pins, keep-alive, load timeouts);
-// breakers and schedulers come later.
+// Package serving decides which models this server offers (Catalog), owns
+// their lifecycle (Manager: loading on demand, LRU eviction under
+// max_loaded_models and a memory budget, pins, keep-alive, load timeouts)
+// and runs requests on them (Service: generation, embeddings,
+// classification, reranking, tokenization, each request holding a lease on
+// its model for its whole run); breakers and schedulers come later.
 //
 // This file holds the Catalog: the set of models that are configured and
 // resolved to a local folder, known before any of them is loaded.

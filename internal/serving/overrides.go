@@ -9,11 +9,15 @@ import (
 
 // Serves is the entry's detection with the configuration's overrides
 // applied: a configured task replaces the detected ones, a configured
-// pooling replaces the detected pooling. Use CheckOverrides first; Serves
-// assumes they are valid.
+// pooling replaces the detected pooling, and a configured chat template
+// adds chat to a text-generation model that ships none. Use CheckOverrides
+// first; Serves assumes they are valid.
 func (e Entry) Serves() skills.Detection {
 	d := e.Detection
 	d.Tasks = slices.Clone(d.Tasks)
+	if e.Spec.ChatTemplate != "" && d.HasTask(skills.TaskTextGeneration) && !d.HasTask(skills.TaskChat) {
+		d.Tasks = append(d.Tasks, skills.TaskChat)
+	}
 	if t := skills.Task(e.Spec.Task); t != "" {
 		d.Tasks = []skills.Task{t}
 		if t == skills.TaskEmbeddings && d.Pooling == "" {

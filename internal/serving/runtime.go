@@ -39,6 +39,10 @@ type Runtime struct {
 	// MaxContext is the longest sequence a request may use, in tokens: the
 	// model's context length, lowered by the configuration's max_context.
 	MaxContext int
+	// ProblemType is config.json's problem_type ("" when absent): a
+	// classification head trained for "multi_label_classification" scores
+	// each label with a sigmoid rather than a softmax over all of them.
+	ProblemType string
 }
 
 // ErrNoRuntime is returned by Lease.Runtime for a model loaded by a loader
@@ -78,7 +82,11 @@ func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions) (*Runtim
 	if err != nil {
 		return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
 	}
-	rt := &Runtime{Entry: e, Tokenizer: tok, Generation: gen, Serves: e.Serves()}
+	cfg, err := models.ReadConfig(e.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
+	}
+	rt := &Runtime{Entry: e, Tokenizer: tok, Generation: gen, Serves: e.Serves(), ProblemType: cfg.String("problem_type", "")}
 	if err := rt.compileChat(); err != nil {
 		return nil, err
 	}

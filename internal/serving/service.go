@@ -92,15 +92,21 @@ type Input struct {
 // IDs when non-nil, else Text.
 type Prompt struct {
 	// Text is encoded with the tokenizer's own special tokens (BOS and the
-	// like, add_special_tokens=True as transformers and TGI do).
+	// like, add_special_tokens=True as transformers and TGI do). A text
+	// (or id list) that encodes to nothing starts from the model's BOS
+	// token; a model without one answers an *InputError ("prompt").
 	Text string
-	// IDs are used as they are (OpenAI's token-id prompts).
+	// IDs are used as they are (OpenAI's token-id prompts); an id outside
+	// the model's vocabulary is an *InputError ("prompt").
 	IDs []int32
 	// Messages are rendered with the model's chat template with
 	// add_generation_prompt, and the result encoded without adding special
 	// tokens (the template writes them), as apply_chat_template does. Each
 	// element is anything encoding/json marshals (a json.RawMessage keeps
-	// the client's key order).
+	// the client's key order). A model without a chat template answers a
+	// *TaskError for chat; an empty list, or a conversation the template
+	// refuses to render (raise_exception, a type error, a render limit), is
+	// an *InputError ("messages").
 	Messages []any
 	// Tools, Documents and ChatArgs (extra template variables, e.g.
 	// enable_thinking) go to the template as apply_chat_template's
@@ -108,7 +114,10 @@ type Prompt struct {
 	Tools, Documents []any
 	ChatArgs         map[string]any
 	// ContinueFinal renders without a generation prompt so the model
-	// continues the last (assistant) message.
+	// continues the last (assistant) message: as transformers'
+	// continue_final_message, the rendered text is cut right after the
+	// last message's text (its content, or the last text part of a
+	// content list, stripped), dropping the end-of-turn markup after it.
 	ContinueFinal bool
 }
 
@@ -118,26 +127,45 @@ type GenerateRequest struct {
 	Model string
 	// Task is what the request is for: skills.TaskChat (Prompt.Messages)
 	// or skills.TaskTextGeneration; it decides which model capability is
-	// checked.
+	// checked (a *TaskError before the model is loaded). "" means chat when
+	// Prompt.Messages is set and text generation otherwise.
 	Task   skills.Task
 	Prompt Prompt
 	// Params are the generation parameters. Where a field is left at its
 	// zero value and UseModelDefaults is set, generation_config.json's
 	// value applies (temperature, top_p, top_k, min_p,
-	// repetition_penalty, do_sample=false → greedy); its eos_token_id is
-	// always added to Params.EOSTokenIDs.
+	// repetition_penalty, do_sample=false → greedy); its eos_token_id,
+	// and the tokenizer's eos_token, are always added to
+	// Params.EOSTokenIDs (the caller's slice is not modified). The
+	// context limit is Runtime.MaxContext (max_context applied): a prompt
+	// with MaxTokens that cannot fit is a *generate.ContextLengthError
+	// whose MaxPositions is that limit.
 	Params generate.Params
 	// UseModelDefaults applies generation_config.json's sampling defaults
-	// as above.
+	// to the Params.Sampling fields left at zero:
+	//   - Temperature 0 stays 0 (greedy) unless the file says
+	//     do_sample: true; then it takes the file's temperature, or 1 when
+	//     the file sets none. do_sample false or absent decodes greedily,
+	//     as transformers does.
+	//   - TopK, TopP, MinP and RepetitionPenalty at 0 take the file's value
+	//     when it sets one (transformers' implicit top_k of 50 is not
+	//     applied); the repetition penalty applies to greedy decoding too.
+	// Zero counts as "not set": a request that asks for greedy decoding
+	// explicitly from a model whose defaults sample should send TopK 1 (or
+	// leave UseModelDefaults off). max_new_tokens and max_length are not
+	// applied.
 	UseModelDefaults bool
 	// N is the number of completions to generate from the prompt (OpenAI's
-	// n); 0 means 1. With a seed, choice i uses seed+i so that choices
-	// differ but are reproducible.
+	// n); 0 means 1, and outside [0, MaxChoices] it is an *InputError
+	// ("n"). With a seed, choice i uses seed+i so that choices differ but
+	// are reproducible.
 	N int
 	// PromptLogprobs, when >= 0, also scores every prompt token after the
 	// first: its logprob and the PromptLogprobs most likely alternatives
 	// (OpenAI's echo with logprobs, TGI's decoder_input_details). -1 (or
-	// any negative value) skips the extra work.
+	// any negative value) skips the extra work; more than
+	// generate.MaxTopLogprobs is a *generate.ParamError. The prompt is run
+	// once more for it, alone, on a fresh cache.
 	PromptLogprobs int
 }
 
@@ -163,6 +191,9 @@ type PromptToken struct {
 }
 
 // GenerateResult is a finished generation.
+//
+// PromptToken.Text is each prompt token decoded alone with special tokens
+// kept, as TGI's prefill tokens report it.
 type GenerateResult struct {
 	// Model is the model that ran it.
 	Model string
@@ -180,20 +211,28 @@ type GenerateResult struct {
 }
 
 // Generate runs a generation. emit, when not nil, receives every token as
-// it is chosen, in order within each choice; an error from emit (a client
-// gone) stops generation and is returned. Cancelling ctx stops it at the
-// next step.
+// it is chosen, in order within each choice (choices advance together,
+// one token each per step, so their events interleave); it is called from
+// one goroutine at a time. An error from emit (a client gone) stops
+// generation and is returned. Cancelling ctx stops it at the next step.
+// Every choice's parameters and context length are checked before any
+// forward pass runs. On error no result is returned.
 func (s *Service) Generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (*GenerateResult, error) {
-	return nil, errors.New("serving: Generate: not implemented yet")
+	return s.generate(ctx, req, emit)
 }
 
 // EmbedRequest asks for one embedding per input.
 type EmbedRequest struct {
 	Model  string
 	Inputs []Input
-	// Truncate cuts inputs longer than the model's context (from the end,
-	// or the start when TruncateLeft); without it such an input is an
-	// *InputError naming it (the API answers 413 or 422 as it documents).
+	// Truncate cuts inputs longer than the model's context
+	// (Runtime.MaxContext) to it, from the end or from the start when
+	// TruncateLeft (special tokens are kept; token-id inputs are cut as
+	// they are). Without it such an input is a *generate.ContextLengthError
+	// with MaxPositions and PromptTokens, wrapped with the input's name
+	// ("input[3]: ..."; errors.As finds it; the API answers 413 or 422 as
+	// it documents). An input that encodes to no tokens, or with an id
+	// outside the vocabulary, is an *InputError naming it.
 	Truncate, TruncateLeft bool
 	// Normalize overrides the model's normalisation (TEI's normalize);
 	// nil keeps the model's (sentence-transformers' Normalize module, or
@@ -204,7 +243,11 @@ type EmbedRequest struct {
 	// dimensions, Matryoshka models). More than the model has is an
 	// *InputError.
 	Dimensions int
-	// Pooling overrides the model's pooling for this request ("" keeps it).
+	// Pooling overrides the model's pooling for this request ("" keeps it):
+	// cls, mean, max or lasttoken; anything else is an *InputError
+	// ("pooling"). Mean and max run over the input's tokens, special
+	// tokens included, as sentence-transformers pools over the attention
+	// mask.
 	Pooling string
 }
 
@@ -216,9 +259,13 @@ type EmbedResult struct {
 	PromptTokens int
 }
 
-// Embed computes embeddings.
+// Embed computes embeddings: an encoder's last hidden state, or a
+// decoder's final hidden state (after its last norm), pooled per input.
+// Inputs run in length-sorted batches of bounded size. An empty Inputs is
+// an *InputError ("input"); a model that does not serve embeddings a
+// *TaskError.
 func (s *Service) Embed(ctx context.Context, req EmbedRequest) (*EmbedResult, error) {
-	return nil, errors.New("serving: Embed: not implemented yet")
+	return s.embed(ctx, req)
 }
 
 // ClassifyRequest classifies each input (TEI's /predict): single texts, or
@@ -247,9 +294,11 @@ type ClassifyResult struct {
 	PromptTokens int
 }
 
-// Classify runs a sequence classification model.
+// Classify runs a sequence classification model. Inputs and Pairs are
+// checked and truncated as EmbedRequest's inputs; an empty list is an
+// *InputError ("inputs"). Equal scores keep the labels' id order.
 func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (*ClassifyResult, error) {
-	return nil, errors.New("serving: Classify: not implemented yet")
+	return s.classify(ctx, req)
 }
 
 // RerankRequest scores texts against a query with a cross-encoder.
@@ -275,9 +324,12 @@ type RerankResult struct {
 	PromptTokens int
 }
 
-// Rerank runs a reranker (a one-label sequence classification model).
+// Rerank runs a reranker (a one-label sequence classification model) over
+// (Query, text) pairs encoded with the tokenizer's pair template. Texts
+// are checked and truncated as EmbedRequest's inputs; an empty Texts is an
+// *InputError ("texts"). Equal scores keep the texts' order.
 func (s *Service) Rerank(ctx context.Context, req RerankRequest) (*RerankResult, error) {
-	return nil, errors.New("serving: Rerank: not implemented yet")
+	return s.rerank(ctx, req)
 }
 
 // TokenizeRequest encodes texts with a model's tokenizer.
@@ -288,6 +340,10 @@ type TokenizeRequest struct {
 }
 
 // TokenInfo is one token of an encoding as TEI's /tokenize reports it.
+// Special marks the tokens the post-processor added (TEI's choice: a
+// special token written in the input text itself is an ordinary token with
+// its offsets); their Text is the token string, the others' the input's
+// bytes between Start and Stop.
 type TokenInfo struct {
 	ID      int32
 	Text    string
@@ -299,8 +355,11 @@ type TokenInfo struct {
 
 // Tokenize encodes each text. It needs only the tokenizer, but loads the
 // model like any request so that the tokenizer in use is the served one.
+// The tokenizer.json's own truncation and padding are not applied. An
+// empty Texts, or a text that is not valid UTF-8, is an *InputError
+// ("inputs").
 func (s *Service) Tokenize(ctx context.Context, req TokenizeRequest) (model string, tokens [][]TokenInfo, err error) {
-	return "", nil, errors.New("serving: Tokenize: not implemented yet")
+	return s.tokenize(ctx, req)
 }
 
 // DecodeRequest turns token ids back into text.
@@ -310,9 +369,10 @@ type DecodeRequest struct {
 	SkipSpecialTokens bool
 }
 
-// Decode decodes each id list.
+// Decode decodes each id list. An empty IDs, or an id outside the
+// vocabulary, is an *InputError ("ids").
 func (s *Service) Decode(ctx context.Context, req DecodeRequest) (model string, texts []string, err error) {
-	return "", nil, errors.New("serving: Decode: not implemented yet")
+	return s.decode(ctx, req)
 }
 
 // ModelDescription is what TGI's /info and the admin API report about a
@@ -329,8 +389,9 @@ type ModelDescription struct {
 	Params int64
 }
 
-// Describe reports a model's description from its folder, without loading
-// it. name "" is the default model.
+// Describe reports a model's description from its folder (skills.Inspect:
+// config.json and the safetensors headers), without loading it. name "" is
+// the default model.
 func (s *Service) Describe(ctx context.Context, name string) (*ModelDescription, error) {
-	return nil, errors.New("serving: Describe: not implemented yet")
+	return s.describe(ctx, name)
 }

@@ -1,0 +1,60 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+
+	"hfserve/internal/skills"
+)
+
+// resolve finds the catalog entry a request names; "" is the default model.
+func (s *Service) resolve(name string) (Entry, error) {
+	if name == "" {
+		name = s.defaultModel
+	}
+	e, ok := s.cat.Lookup(name)
+	if !ok {
+		return Entry{}, fmt.Errorf("model %q: %w", name, ErrUnknownModel)
+	}
+	return e, nil
+}
+
+// acquire resolves name, checks that the model serves task (when task is
+// not empty) and leases it with its runtime. The task is checked against
+// the catalog entry before anything is loaded, so a request for the wrong
+// kind of model never costs a load or evicts another model. The caller
+// must Release the lease.
+func (s *Service) acquire(ctx context.Context, name string, task skills.Task) (*Lease, *Runtime, error) {
+	e, err := s.resolve(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if serves := e.Serves(); task != "" && !serves.HasTask(task) {
+		return nil, nil, &TaskError{Model: e.Name, Task: task, Serves: serves.Tasks}
+	}
+	lease, err := s.m.Acquire(ctx, e.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := lease.Runtime()
+	if err != nil {
+		lease.Release()
+		return nil, nil, err
+	}
+	return lease, rt, nil
+}
+
+// taskError is the *TaskError for a runtime that cannot do task after all
+// (its loaded form disagrees with its catalog entry: a configured task the
+// engine's model type cannot run, say).
+func taskError(rt *Runtime, task skills.Task) error {
+	return &TaskError{Model: rt.Entry.Name, Task: task, Serves: rt.Serves.Tasks}
+}
+
+// inputErr builds an *InputError with a formatted message.
+func inputErr(param, format string, args ...any) error {
+	return &InputError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// indexed names element i of a list parameter, as "input[3]".
+func indexed(param string, i int) string { return fmt.Sprintf("%s[%d]", param, i) }
