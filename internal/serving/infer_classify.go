@@ -110,7 +110,7 @@ func classifierLogits(ctx context.Context, rt *Runtime, task skills.Task, items 
 		return nil, taskError(rt, task)
 	}
 	logits := make([][]float32, len(items))
-	err := runEncoder(ctx, enc, items, func(i int, out *models.EncoderOutput, row int) error {
+	err := rt.runEncoder(ctx, items, func(i int, out *models.EncoderOutput, row int) error {
 		if out.LogitsDim != labels || len(out.Logits) < (row+1)*labels {
 			return fmt.Errorf("serving: model %q: classifier gave %d logits per input for %d labels", rt.Entry.Name, out.LogitsDim, labels)
 		}

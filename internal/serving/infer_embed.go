@@ -41,7 +41,7 @@ func (s *Service) embed(ctx context.Context, req EmbedRequest) (*EmbedResult, er
 	vectors := make([][]float32, len(items))
 	switch {
 	case rt.Encoder() != nil:
-		err = runEncoder(ctx, rt.Encoder(), items, func(i int, out *models.EncoderOutput, row int) error {
+		err = rt.runEncoder(ctx, items, func(i int, out *models.EncoderOutput, row int) error {
 			base := row * out.SeqLen * out.HiddenSize
 			vectors[i] = pool(mode, out.Hidden[base:], len(items[i].ids), out.HiddenSize)
 			return nil

@@ -74,11 +74,15 @@ func (s *Service) generate(ctx context.Context, req GenerateRequest, emit func(G
 	}
 	var send func(int, generate.Token) error
 	if emit != nil {
+		// Counted here rather than read from the sequence, which the
+		// scheduler goroutine owns while it runs.
+		emitted := make([]int, len(seqs))
 		send = func(choice int, tok generate.Token) error {
-			return emit(GenerateEvent{Choice: choice, Token: tok, Index: len(seqs[choice].Generated()) - 1})
+			emitted[choice]++
+			return emit(GenerateEvent{Choice: choice, Token: tok, Index: emitted[choice] - 1})
 		}
 	}
-	tokens, err := runSequences(ctx, dec, seqs, send)
+	tokens, err := rt.runSequences(ctx, seqs, send)
 	if errors.Is(err, generate.ErrNoCandidates) {
 		// Only a logit bias banning every token leaves nothing to sample:
 		// the request's fault, however late it shows.

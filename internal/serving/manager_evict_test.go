@@ -118,13 +118,19 @@ func TestPinnedModelIsNeverEvicted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The zero keep-alive may unload bert first; either way gpt2 fits.
-	acquireRelease(t, m, "gpt2")
+	// gpt2 is pinned while a lease holds it: released unpinned, the zero
+	// keep-alive could unload it before the pin.
+	held, err := m.Acquire(context.Background(), "gpt2")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st := statusOf(t, m, "bert"); st.State != StateAvailable || st.Pinned || st.Evictions.Total() != 1 {
 		t.Fatalf("unpinned bert = %+v", st)
 	}
 	if err := m.Pin("gpt2", true); err != nil {
 		t.Fatal(err)
 	}
+	held.Release()
 	m.sweep()
 	if st := statusOf(t, m, "gpt2"); st.State != StateLoaded {
 		t.Fatalf("gpt2 pinned while loaded = %+v", st)

@@ -8,6 +8,7 @@ import (
 	"hfserve/internal/generate"
 	"hfserve/internal/models"
 	"hfserve/internal/models/auto"
+	"hfserve/internal/schedule"
 	"hfserve/internal/skills"
 	"hfserve/internal/tensor"
 	"hfserve/internal/tokenizer"
@@ -39,6 +40,12 @@ type Runtime struct {
 	// MaxContext is the longest sequence a request may use, in tokens: the
 	// model's context length, lowered by the configuration's max_context.
 	MaxContext int
+
+	// decoderSched and encoderSched batch concurrent requests; solo, with
+	// batching off, lets one request at a time use the model.
+	decoderSched *schedule.Decoder
+	encoderSched *schedule.Encoder
+	solo         chan struct{}
 	// ProblemType is config.json's problem_type ("" when absent): a
 	// classification head trained for "multi_label_classification" scores
 	// each label with a sigmoid rather than a softmax over all of them.
@@ -62,15 +69,24 @@ func (l *Lease) Runtime() (*Runtime, error) {
 // with the native engine (kernels on pool; nil runs them on the calling
 // goroutine) together with its tokenizer, chat template and generation
 // config.
+//
+// Requests are batched with the schedulers' default bounds; serve uses
+// BatchingLoader with the configured ones.
 func RuntimeLoader(pool *tensor.Pool) LoadFunc {
+	return BatchingLoader(pool, Batching{Enabled: true})
+}
+
+// BatchingLoader is RuntimeLoader with explicit batching settings.
+func BatchingLoader(pool *tensor.Pool, b Batching) LoadFunc {
 	return func(ctx context.Context, e Entry) (models.Model, error) {
-		return LoadRuntime(ctx, e, models.LoadOptions{Pool: pool})
+		return LoadRuntime(ctx, e, models.LoadOptions{Pool: pool}, b)
 	}
 }
 
-// LoadRuntime loads one entry. The tokenizer and templates are read before
-// the weights, so a folder with a broken tokenizer fails fast and cheaply.
-func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions) (*Runtime, error) {
+// LoadRuntime loads one entry and starts its scheduler as b says. The
+// tokenizer and templates are read before the weights, so a folder with a
+// broken tokenizer fails fast and cheaply.
+func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions, b Batching) (*Runtime, error) {
 	if !e.Detection.Supported {
 		return nil, fmt.Errorf("serving: model %q: %w: %s", e.Name, models.ErrUnsupported, e.Detection.Reason)
 	}
@@ -99,6 +115,7 @@ func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions) (*Runtim
 	if mc := e.Spec.MaxContext; mc > 0 && (rt.MaxContext <= 0 || mc < rt.MaxContext) {
 		rt.MaxContext = mc
 	}
+	rt.startScheduling(b)
 	return rt, nil
 }
 

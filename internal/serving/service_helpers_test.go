@@ -42,6 +42,12 @@ func storiesModel(t testing.TB) served {
 // the first model being the default, and closes it when the test ends.
 func newTestService(t testing.TB, models ...served) *Service {
 	t.Helper()
+	return newBatchingService(t, Batching{Enabled: true}, models...)
+}
+
+// newBatchingService is newTestService with explicit batching settings.
+func newBatchingService(t testing.TB, b Batching, models ...served) *Service {
+	t.Helper()
 	var entries []Entry
 	for _, m := range models {
 		e, err := newEntry(m.name, m.dir, m.dir, "")
@@ -55,7 +61,7 @@ func newTestService(t testing.TB, models ...served) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewManager(ManagerOptions{Catalog: cat, Load: RuntimeLoader(nil), KeepAlive: -1})
+	m, err := NewManager(ManagerOptions{Catalog: cat, Load: BatchingLoader(nil, b), KeepAlive: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
