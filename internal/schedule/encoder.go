@@ -78,6 +78,7 @@ type Encoder struct {
 	enc   models.Encoder
 	opts  EncoderOptions
 	vocab int
+	pad   int32 // the id padded positions carry (masked anyway)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -116,7 +117,7 @@ type encItem struct {
 func NewEncoder(enc models.Encoder, opts EncoderOptions) *Encoder {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Encoder{
-		enc: enc, opts: opts.withDefaults(), vocab: enc.Info().VocabSize,
+		enc: enc, opts: opts.withDefaults(), vocab: enc.Info().VocabSize, pad: int32(max(enc.Info().PadTokenID, 0)),
 		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	go e.loop()
@@ -388,8 +389,12 @@ func (e *Encoder) run(batch []*encItem) {
 		ids, mask, types := make([]int32, seqLen), make([]int32, seqLen), make([]int32, seqLen)
 		copy(ids, it.in.IDs)
 		copy(types, it.in.TypeIDs)
-		for k := range n {
-			mask[k] = 1
+		for k := range seqLen {
+			if k < n {
+				mask[k] = 1
+			} else {
+				ids[k] = e.pad
+			}
 		}
 		eb.InputIDs[i], eb.AttentionMask[i], eb.TokenTypeIDs[i] = ids, mask, types
 	}
