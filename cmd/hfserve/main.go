@@ -21,6 +21,7 @@ import (
 
 // env is what a command may see of the outside world; tests build their own.
 type env struct {
+	stdin          io.Reader // nil: no input (run then needs a PROMPT)
 	stdout, stderr io.Writer
 	environ        []string // NAME=value, as os.Environ returns
 	homeDir        string
@@ -47,6 +48,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server", runServe},
+		{"run", "generate text with a model in this process (one prompt, or an interactive chat)", runRun},
+		{"ps", "show what a running server has loaded", runPs},
+		{"bench", "load-test a running server and report throughput and latency", runBench},
 		{"ls", "list the models found on this machine", runLs},
 		{"show", "describe a model without loading its weights", runShow},
 		{"tokenize", "encode, decode or render chat prompts with a model's tokenizer", runTokenize},
@@ -66,7 +70,7 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	home, _ := os.UserHomeDir()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(), homeDir: home}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(), homeDir: home}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, e, os.Args[1:])
 	stop()

@@ -80,7 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		logger.Warn("cannot read available memory; a percentage max_memory means no budget", "err", err)
 	}
 	mopts := serving.OptionsFromConfig(&cfg, catalog, available)
-	mopts.Load = serving.RuntimeLoader(pool)
+	mopts.Load = serving.BatchingLoader(pool, serving.BatchingFromConfig(&cfg))
 	mopts.Logger = logger
 	manager, err := serving.NewManager(mopts)
 	if err != nil {
@@ -113,6 +113,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv.HandleAdminModels(manager)
+	srv.HandleInference(serving.NewService(manager))
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)

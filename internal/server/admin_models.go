@@ -26,47 +26,16 @@ type ModelAdmin interface {
 
 var _ ModelAdmin = (*serving.Manager)(nil)
 
-// AdminModel is one model as GET /admin/models reports it.
-type AdminModel struct {
-	ID     string `json:"id"`
-	Object string `json:"object"` // always "admin.model"
-	// State is available, loading, loaded, failed or unloading.
-	State string `json:"state"`
-	// Error says why the last load failed, in the failed state.
-	Error string `json:"error,omitempty"`
-	// LastLoadError is the last load failure of any kind, even after a
-	// later success.
-	LastLoadError    string  `json:"last_load_error,omitempty"`
-	Pinned           bool    `json:"pinned"`
-	KeepAliveSeconds float64 `json:"keep_alive_seconds"` // -1: never unloaded when idle
-	EstimatedBytes   int64   `json:"estimated_bytes"`
-	ResidentBytes    int64   `json:"resident_bytes"`
-	ReservedBytes    int64   `json:"reserved_bytes"`
-	// LastUsed is null for a model never used.
-	LastUsed        *time.Time        `json:"last_used"`
-	InFlight        int               `json:"in_flight"`
-	Hits            uint64            `json:"hits"`
-	Misses          uint64            `json:"misses"`
-	Evictions       map[string]uint64 `json:"evictions"` // by reason: lru, memory, keep_alive, admin
-	Loads           uint64            `json:"loads"`
-	LoadFailures    uint64            `json:"load_failures"`
-	LastLoadSeconds float64           `json:"last_load_seconds"`
-}
-
-// AdminMemory is the manager's use of its limits.
-type AdminMemory struct {
-	BudgetBytes     int64 `json:"budget_bytes"` // 0: no budget
-	ReservedBytes   int64 `json:"reserved_bytes"`
-	MaxLoadedModels int   `json:"max_loaded_models"` // 0: no limit
-	LoadedModels    int   `json:"loaded_models"`
-}
-
-// AdminModelList is the body of GET /admin/models.
-type AdminModelList struct {
-	Object string       `json:"object"` // always "list"
-	Data   []AdminModel `json:"data"`
-	Memory AdminMemory  `json:"memory"`
-}
+// The admin wire types live in package api; these aliases keep the names
+// this package has always exported.
+type (
+	// AdminModel is api.AdminModel.
+	AdminModel = api.AdminModel
+	// AdminMemory is api.AdminMemory.
+	AdminMemory = api.AdminMemory
+	// AdminModelList is api.AdminModelList.
+	AdminModelList = api.AdminModelList
+)
 
 // adminModelActions are the POST /admin/models/{id}/{action} verbs; never
 // written to.
@@ -138,7 +107,7 @@ func cutLast(s, sep string) (before, after string, found bool) {
 
 func adminModel(st serving.ModelStatus) AdminModel {
 	am := AdminModel{
-		ID: st.Name, Object: "admin.model", State: string(st.State), Error: st.Error, LastLoadError: st.LastLoadError,
+		ID: st.Name, Object: api.ObjectAdminModel, State: string(st.State), Error: st.Error, LastLoadError: st.LastLoadError,
 		Pinned: st.Pinned, KeepAliveSeconds: st.KeepAlive.Seconds(),
 		EstimatedBytes: st.EstimatedBytes, ResidentBytes: st.ResidentBytes, ReservedBytes: st.ReservedBytes,
 		InFlight: st.InFlight, Hits: st.Hits, Misses: st.Misses, Evictions: map[string]uint64{},

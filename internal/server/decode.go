@@ -33,15 +33,25 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // has already written the response and returns a *RequestError; the
 // handler should just return.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := decodeJSON(r.Body, v); err != nil {
-		var re *RequestError
-		if !errors.As(err, &re) {
-			re = &RequestError{Status: http.StatusBadRequest, Message: err.Error(), Err: err}
-		}
+	if re := decodeRequest(r, v); re != nil {
 		WriteError(w, r, re.Status, "", codeFor(re.Status), re.Param, re.Message)
 		return re
 	}
 	return nil
+}
+
+// decodeRequest is DecodeJSON without the answer, for routes that answer
+// errors in another API's shape.
+func decodeRequest(r *http.Request, v any) *RequestError {
+	err := decodeJSON(r.Body, v)
+	if err == nil {
+		return nil
+	}
+	var re *RequestError
+	if !errors.As(err, &re) {
+		re = &RequestError{Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	return re
 }
 
 func codeFor(status int) string {
@@ -129,11 +139,20 @@ func unknownField(err error) (string, bool) {
 	return msg[len(prefix) : len(msg)-1], true
 }
 
+// expectedJSON is implemented by the api package's union types.
+type expectedJSON interface{ ExpectedJSON() string }
+
+var expectedJSONType = reflect.TypeFor[expectedJSON]()
+
 // jsonKind names the JSON value a Go type decodes from, for messages
 // addressed to people who write JSON, not Go.
 func jsonKind(t reflect.Type) string {
 	if t == nil {
 		return "a JSON value"
+	}
+	// Union types (a string or an array, say) name the shapes they take.
+	if t.Implements(expectedJSONType) {
+		return reflect.Zero(t).Interface().(expectedJSON).ExpectedJSON()
 	}
 	switch t.Kind() {
 	case reflect.Bool:

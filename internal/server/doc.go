@@ -14,10 +14,22 @@
 // WriteJSON / WriteError to answer; WriteError produces the OpenAI error
 // shape (api.ErrorResponse) for every error.
 //
+// HandleInference adds the inference routes over a serving.Service: the
+// OpenAI ones (/v1/chat/completions, /v1/completions, /v1/embeddings),
+// text-generation-inference's (/generate, /generate_stream, /info) and
+// text-embeddings-inference's (/embed, /rerank, /predict, /tokenize,
+// /decode). Each API keeps its own error shape: the OpenAI routes answer
+// api.ErrorResponse, the TGI and TEI routes {"error","error_type"} with
+// their statuses; one mapping per shape (openAIReply, tgiReply, teiReply)
+// turns the serving layer's typed errors into them. Streams are
+// server-sent events written from the handler's goroutine while the
+// generation runs in its own, so a slow client never holds up the engine
+// and a client that leaves cancels its generation.
+//
 // Serve runs until its context is cancelled and then shuts down gracefully:
 // it stops accepting, turns /ready to 503, lets in-flight requests finish
 // within ShutdownTimeout, and cuts the rest.
 //
-// The server reaches models only through the Catalog interface (and, in
-// later handlers, the serving layer); it never touches a model directly.
+// The server reaches models only through the Catalog interface and the
+// serving layer's Manager and Service; it never touches a model directly.
 package server
