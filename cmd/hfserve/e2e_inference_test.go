@@ -540,3 +540,45 @@ func TestE2ECorruptModelStaysContained(t *testing.T) {
 	getJSON(t, p.baseURL+"/health", http.StatusOK, &health)
 	p.stop(t)
 }
+
+func TestE2EPsAndBench(t *testing.T) {
+	p := startServer(t, nil, "--model", "builtin", "--model", "embed="+tinyDir(t, "bert"))
+	code, out, stderr := runCLI(t, nil, "ps", "--server", p.baseURL)
+	if code != 0 || !strings.Contains(out, "no model loaded") {
+		t.Fatalf("ps before any request: exit %d, %q %q", code, out, stderr)
+	}
+
+	code, out, stderr = runCLI(t, nil, "bench", "--server", p.baseURL, "--model", "stories260k", "--requests", "6",
+		"--concurrency", "3", "--max-tokens", "8", "--prompt-words", "5", "--json")
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Requests          int                    `json:"requests"`
+		Errors            int                    `json:"errors"`
+		OutputTokens      int                    `json:"output_tokens"`
+		TTFT              *struct{ P50 float64 } `json:"time_to_first_token_seconds"`
+		RequestsPerSecond float64                `json:"requests_per_second"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bench --json: %v: %s", err, out)
+	}
+	// ignore_eos makes every generation exactly 8 tokens long.
+	if rep.Requests != 6 || rep.Errors != 0 || rep.OutputTokens != 48 || rep.TTFT == nil || rep.TTFT.P50 <= 0 || rep.RequestsPerSecond <= 0 {
+		t.Fatalf("bench report: %+v\n%s", rep, out)
+	}
+	code, out, stderr = runCLI(t, nil, "bench", "--server", p.baseURL, "--model", "embed", "--endpoint", "embeddings", "--requests", "4", "--batch", "3")
+	if code != 0 || !strings.Contains(out, "requests        4") {
+		t.Fatalf("bench embeddings: exit %d: %q %q", code, out, stderr)
+	}
+
+	code, out, stderr = runCLI(t, nil, "ps", "--server", p.baseURL)
+	if code != 0 || !strings.Contains(out, "stories260k") || !strings.Contains(out, "embed") || !strings.Contains(out, "loaded") {
+		t.Fatalf("ps after requests: exit %d, %q %q", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "ps", "--server", "http://127.0.0.1:1")
+	if code != 1 || !strings.Contains(stderr, "is hfserve running") {
+		t.Fatalf("ps without a server: exit %d, %q", code, stderr)
+	}
+	p.stop(t)
+}
