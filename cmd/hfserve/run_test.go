@@ -54,7 +54,9 @@ func TestRunOneShotTellsTheGoldenStory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := "Once upon a time" + story
+	// The built-in model is served with a chat template that renders the
+	// message as plain text, so its answer is the story's continuation.
+	want := story
 	if strings.TrimRight(out, "\n") != want {
 		t.Fatalf("run printed %q, want %q", out, want)
 	}
@@ -69,8 +71,8 @@ func TestRunInteractive(t *testing.T) {
 	if strings.Count(out, ">>> ") != 5 || !strings.Contains(out, "(conversation cleared)") || strings.Contains(out, "never read") {
 		t.Fatalf("interactive transcript:\n%s", out)
 	}
-	if !strings.Contains(out, ">>> Once upon a time,") && !strings.Contains(out, "Once upon a time,") {
-		t.Fatalf("the completion does not continue the prompt:\n%s", out)
+	if !strings.Contains(out, ">>>  there was a little girl") {
+		t.Fatalf("the answer does not continue the story:\n%s", out)
 	}
 }
 

@@ -28,6 +28,14 @@ import (
 // Name is the model id under which the built-in model is served.
 const Name = "stories260k"
 
+// ChatTemplate is the chat template the built-in model is served with.
+// stories260K is not a chat model (its folder has no template): it
+// continues text. So that /v1/chat/completions and `hfserve run` chat work
+// on a fresh machine, a chat is rendered as the beginning-of-sequence token
+// followed by the messages' texts, one per line, and the model continues the
+// story from there.
+const ChatTemplate = "{{ bos_token }}{% for message in messages %}{{ message['content'] }}{% if not loop.last %}\n{% endif %}{% endfor %}"
+
 // folder is the embedded folder, named after the upstream model.
 const folder = "stories260K"
 

@@ -39,6 +39,9 @@ func BuildCatalog(ctx context.Context, src Sources) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		if e.Builtin && spec.ChatTemplate == "" {
+			spec.ChatTemplate = e.Spec.ChatTemplate
+		}
 		e.Spec = spec
 		entries = append(entries, e)
 	}
@@ -83,6 +86,7 @@ func builtinEntry(dataDir, name string) (Entry, error) {
 		return Entry{}, err
 	}
 	e.Builtin = true
+	e.Spec.ChatTemplate = builtin.ChatTemplate
 	return e, nil
 }
 
