@@ -221,6 +221,20 @@ func TestE2EServeBuiltinDefault(t *testing.T) {
 		t.Fatalf("X-Request-ID echoed as %q", got)
 	}
 
+	// The hardware report shows the machine and the kernels in use.
+	var hw struct {
+		CPUFeatures   []string `json:"cpu_features"`
+		LogicalCores  int      `json:"logical_cores"`
+		Backend       string   `json:"backend"`
+		KernelSet     string   `json:"kernel_set"`
+		KernelThreads int      `json:"kernel_threads"`
+		Accelerators  []any    `json:"accelerators"`
+	}
+	getJSON(t, p.baseURL+"/admin/hardware", http.StatusOK, &hw)
+	if hw.LogicalCores < 1 || hw.Backend != "cpu" || hw.KernelSet == "" || hw.KernelThreads < 1 || hw.Accelerators == nil {
+		t.Fatalf("/admin/hardware = %+v", hw)
+	}
+
 	p.stop(t)
 	if !strings.Contains(p.logs.String(), `"request_id":"e2e-request-42"`) {
 		t.Fatalf("request id not in the logs:\n%s", p.logs)

@@ -25,6 +25,14 @@ variables or from flags; flags win over the environment, which wins over the
 file, which wins over the defaults. --print-config shows the result and where
 each value came from.`
 
+// hardwareReport is the body of GET /admin/hardware: `hfserve version`'s
+// machine report plus the kernels this server runs and their threads.
+type hardwareReport struct {
+	buildInfo
+	KernelSet     string `json:"kernel_set"`
+	KernelThreads int    `json:"kernel_threads"`
+}
+
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "serve [flags]", serveDescription)
 	binding := config.Bind(fs)
@@ -95,7 +103,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	logger.Info("model manager", "max_loaded_models", cfg.MaxLoadedModels, "memory_budget_bytes", mopts.MemoryBudget,
-		"keep_alive", cfg.KeepAlive.String(), "workers", pool.Workers())
+		"keep_alive", cfg.KeepAlive.String(), "workers", pool.Workers(), "kernels", tensor.KernelSet(),
+		"batching", cfg.EnableBatching)
 
 	srv, err := server.New(server.Options{
 		Logger:              logger,
@@ -114,6 +123,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv.HandleAdminModels(manager)
 	srv.HandleInference(serving.NewService(manager))
+	srv.HandleAdminHardware(func(ctx context.Context) any {
+		return hardwareReport{buildInfo: currentBuildInfo(ctx), KernelSet: tensor.KernelSet(), KernelThreads: pool.Workers()}
+	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
