@@ -26,7 +26,7 @@ type Config struct {
 	CapacityWait            time.Duration `key:"capacity_wait" help:"how long a request for a model that does not fit waits for busy models to finish before a 503; 0 fails at once (a bare number is seconds)"`
 	EnableBatching          bool          `key:"enable_batching" help:"batch concurrent requests for the same model"`
 	MaxBatchSize            int           `key:"max_batch_size" help:"most requests in one batch"`
-	MaxBatchWaitMS          int           `key:"max_batch_wait_ms" help:"longest a request waits for its batch to fill, in milliseconds"`
+	MaxBatchWaitMS          int           `key:"max_batch_wait_ms" help:"longest an encoder batch forming behind a busy model waits to fill before it runs beside it, in milliseconds (a request that finds the model idle never waits)"`
 	MaxBatchTokens          int           `key:"max_batch_tokens" help:"most tokens in one batch: new tokens per generation step (prompt chunks plus one per running sequence), padded tokens per encoder batch"`
 	MaxNumSeqs              int           `key:"max_num_seqs" help:"most sequences generating together in one model's batch"`
 	MaxQueueSize            int           `key:"max_queue_size" help:"most requests (encoder inputs, generation sequences) waiting per model; more get 503 with Retry-After"`

@@ -64,9 +64,9 @@ type EncoderResult struct {
 
 // EncoderStats is a snapshot of an encoder batcher.
 type EncoderStats struct {
-	// Queued counts inputs waiting; Running is true while a batch runs.
+	// Queued counts inputs waiting; Running the batches running.
 	Queued  int
-	Running bool
+	Running int
 	// Batches, Rows and PaddedTokens count forward passes, the inputs they
 	// ran and their padded size (rows × longest).
 	Batches, Rows, PaddedTokens, RealTokens uint64
@@ -87,7 +87,7 @@ type Encoder struct {
 
 	mu      sync.Mutex
 	queue   []*encItem
-	running bool
+	running int // batches running now
 	closed  bool
 
 	batches, rows, padded, real atomic.Uint64
@@ -109,8 +109,7 @@ type encItem struct {
 	req       *encRequest
 	index     int
 	in        EncoderInput
-	enqueued  time.Time
-	idleStart bool // the model was idle when it arrived: never wait for company
+	enqueued time.Time
 }
 
 // NewEncoder starts a batcher for enc.
@@ -158,9 +157,8 @@ func (e *Encoder) Run(ctx context.Context, inputs []EncoderInput) ([]EncoderResu
 		e.mu.Unlock()
 		return nil, RunStats{}, fmt.Errorf("%w: %d inputs waiting, bound %d", ErrQueueFull, len(e.queue), e.opts.MaxQueue)
 	}
-	idle := !e.running && len(e.queue) == 0
 	for i, in := range inputs {
-		e.queue = append(e.queue, &encItem{req: req, index: i, in: in, enqueued: now, idleStart: idle})
+		e.queue = append(e.queue, &encItem{req: req, index: i, in: in, enqueued: now})
 	}
 	e.mu.Unlock()
 	e.kick()
@@ -252,16 +250,26 @@ func (e *Encoder) kick() {
 func (e *Encoder) loop() {
 	defer close(e.done)
 	defer e.cancel()
+	var runs sync.WaitGroup
+	defer runs.Wait() // before done closes: Close waits for running batches
 	for {
 		batch, ok := e.next()
 		if !ok {
 			return
 		}
-		if len(batch) > 0 {
+		runs.Add(1)
+		go func() {
+			defer runs.Done()
 			e.run(batch)
-		}
+		}()
 	}
 }
+
+// maxInFlight is the most batches of one model running at once: one
+// normally; a second starts only for a batch that is full or has waited
+// MaxWait behind a busy model, so a long batch cannot hold others back
+// without bound. (The two then share the cores.)
+const maxInFlight = 2
 
 // next waits for a batch and cuts it; false once closed.
 func (e *Encoder) next() ([]*encItem, bool) {
@@ -282,12 +290,14 @@ func (e *Encoder) next() ([]*encItem, bool) {
 			return nil, false
 		}
 		e.dropCancelledLocked()
-		if len(e.queue) > 0 {
-			first := e.queue[0]
-			wait := e.opts.MaxWait - time.Since(first.enqueued)
-			if first.idleStart || wait <= 0 || e.fullLocked() {
+		if len(e.queue) > 0 && e.running < maxInFlight {
+			// An idle model takes a batch at once: batching never makes a
+			// request wait for company. Behind a busy model a batch forms
+			// until it is full or its first input has waited MaxWait.
+			wait := e.opts.MaxWait - time.Since(e.queue[0].enqueued)
+			if e.running == 0 || wait <= 0 || e.fullLocked() {
 				batch := e.cutLocked()
-				e.running = true
+				e.running++
 				e.mu.Unlock()
 				return batch, true
 			}
@@ -359,12 +369,16 @@ func (e *Encoder) cutLocked() []*encItem {
 
 // run executes one batch and hands each input its rows.
 func (e *Encoder) run(batch []*encItem) {
-	defer func() {
+	// The model is free again as soon as the pass returns, before the
+	// results go out: a caller that answers at once with a new request
+	// must find it idle.
+	free := sync.OnceFunc(func() {
 		e.mu.Lock()
-		e.running = false
+		e.running--
 		e.mu.Unlock()
 		e.kick()
-	}()
+	})
+	defer free()
 	now := time.Now()
 	for _, it := range batch {
 		it.req.mu.Lock()
@@ -403,6 +417,7 @@ func (e *Encoder) run(batch []*encItem) {
 	e.padded.Add(uint64(len(batch) * seqLen))
 	e.real.Add(uint64(real))
 	out, err := e.enc.Encode(e.ctx, eb)
+	free()
 	if err != nil {
 		if e.ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", ErrClosed, err)

@@ -107,7 +107,9 @@ func TestEncoderBatchedEqualsAlone(t *testing.T) {
 				inputs = append(inputs, EncoderInput{IDs: e.IDs, TypeIDs: e.TypeIDs})
 			}
 			g := &gatedEncoder{Encoder: enc, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-			b := NewEncoder(g, EncoderOptions{MaxBatchSize: 4})
+			// An hour of batch wait: the inputs behind the held pass wait
+			// for it rather than start a second batch.
+			b := NewEncoder(g, EncoderOptions{MaxBatchSize: 8, MaxWait: time.Hour})
 			defer b.Close(context.Background())
 
 			// Hold the first pass so the others queue up and batch.
@@ -188,7 +190,7 @@ func TestEncoderIsolationAndBounds(t *testing.T) {
 	e, _ := tok.Encode("hello world", true)
 	good := []EncoderInput{{IDs: e.IDs}}
 	g := &gatedEncoder{Encoder: enc, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	b := NewEncoder(g, EncoderOptions{MaxQueue: 2})
+	b := NewEncoder(g, EncoderOptions{MaxQueue: 2, MaxWait: time.Hour})
 	defer b.Close(context.Background())
 
 	if _, _, err := b.Run(context.Background(), []EncoderInput{{IDs: []int32{1, 1 << 30}}}); !errors.Is(err, models.ErrBadInput) {
@@ -235,7 +237,7 @@ func TestEncoderCloseWithWorkInFlight(t *testing.T) {
 	enc, tok := tinyEncoder(t, "bert")
 	e, _ := tok.Encode("hello world", true)
 	g := &gatedEncoder{Encoder: enc, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	b := NewEncoder(g, EncoderOptions{})
+	b := NewEncoder(g, EncoderOptions{MaxWait: time.Hour})
 	results := make(chan error, 2)
 	go func() { _, _, err := b.Run(context.Background(), []EncoderInput{{IDs: e.IDs}}); results <- err }()
 	<-g.entered
@@ -256,5 +258,46 @@ func TestEncoderCloseWithWorkInFlight(t *testing.T) {
 		if err := <-results; !errors.Is(err, ErrClosed) {
 			t.Fatalf("after Close: %v, want ErrClosed", err)
 		}
+	}
+}
+
+// TestEncoderBatchWaitBoundsQueueing: behind a pass that does not end, an
+// input waits max_batch_wait and then runs in a second batch beside it.
+func TestEncoderBatchWaitBoundsQueueing(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	enc, tok := tinyEncoder(t, "bert")
+	e, _ := tok.Encode("hello world", true)
+	in := []EncoderInput{{IDs: e.IDs}}
+	g := &gatedEncoder{Encoder: enc, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	b := NewEncoder(g, EncoderOptions{MaxWait: 20 * time.Millisecond})
+	defer b.Close(context.Background())
+	first := make(chan error, 1)
+	go func() { _, _, err := b.Run(context.Background(), in); first <- err }()
+	<-g.entered
+	// The gate holds every pass, the second too: let the second through
+	// by closing it only after it started, and check it started while the
+	// first was still held.
+	second := make(chan error, 1)
+	start := time.Now()
+	go func() { _, _, err := b.Run(context.Background(), in); second <- err }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(g.batchSizes()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no second batch started behind the held one: %+v", b.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if waited := time.Since(start); waited < 20*time.Millisecond {
+		t.Fatalf("second batch started after %s, before the 20ms batch wait", waited)
+	}
+	if st := b.Stats(); st.Running != 2 {
+		t.Fatalf("stats %+v, want two batches running", st)
+	}
+	close(g.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
 	}
 }
