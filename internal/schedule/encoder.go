@@ -106,9 +106,9 @@ type encRequest struct {
 }
 
 type encItem struct {
-	req       *encRequest
-	index     int
-	in        EncoderInput
+	req      *encRequest
+	index    int
+	in       EncoderInput
 	enqueued time.Time
 }
 
