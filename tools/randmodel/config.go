@@ -47,6 +47,27 @@ func configJSON(p Preset, d DType) map[string]any {
 			c["head_dim"] = p.HeadDim()
 			c["pretraining_tp"] = 1
 		}
+	case ArchGPT2:
+		// GPT-2 names its dimensions differently; the generic keys above
+		// are replaced by its own.
+		for _, k := range []string{"hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "max_position_embeddings"} {
+			delete(c, k)
+		}
+		c["architectures"] = []string{"GPT2LMHeadModel"}
+		c["n_embd"], c["n_layer"], c["n_head"] = p.Hidden, p.Layers, p.Heads
+		c["n_inner"], c["n_positions"], c["n_ctx"] = nil, p.MaxPositions, p.MaxPositions
+		c["activation_function"] = "gelu_new"
+		c["layer_norm_epsilon"] = p.NormEps
+		c["bos_token_id"], c["eos_token_id"] = p.BOS, p.EOS
+		c["scale_attn_weights"] = true
+		c["scale_attn_by_inverse_layer_idx"] = false
+		c["reorder_and_upcast_attn"] = false
+		c["use_cache"] = true
+		c["attn_pdrop"], c["embd_pdrop"], c["resid_pdrop"] = 0.1, 0.1, 0.1
+		// The sequence-summary head's settings (unused by the LM head,
+		// present in every GPT-2 config.json).
+		c["summary_activation"], c["summary_first_dropout"], c["summary_type"] = nil, 0.1, "cls_index"
+		c["summary_proj_to_labels"], c["summary_use_proj"] = true, true
 	case ArchBERT:
 		c["architectures"] = []string{"BertModel"}
 		c["hidden_act"] = "gelu"

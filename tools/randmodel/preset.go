@@ -14,6 +14,7 @@ const (
 	ArchQwen2 Arch = "qwen2"
 	ArchLlama Arch = "llama"
 	ArchBERT  Arch = "bert"
+	ArchGPT2  Arch = "gpt2"
 )
 
 // Preset is the shape of one model: everything config.json needs.
@@ -43,6 +44,8 @@ var presets = []Preset{
 		MaxPositions: 32768, Tied: true, RopeTheta: 1e6, NormEps: 1e-6, BOS: 151643, EOS: 151645, Like: "Qwen/Qwen2.5-0.5B-Instruct"},
 	{Name: "tinyllama-1.1b", Arch: ArchLlama, Hidden: 2048, Layers: 22, Heads: 32, KVHeads: 4, FFN: 5632, Vocab: 32000,
 		MaxPositions: 2048, RopeTheta: 1e4, NormEps: 1e-5, BOS: 1, EOS: 2, Like: "TinyLlama/TinyLlama-1.1B-Chat-v1.0"},
+	{Name: "gpt2-124m", Arch: ArchGPT2, Hidden: 768, Layers: 12, Heads: 12, KVHeads: 12, FFN: 3072, Vocab: 50257,
+		MaxPositions: 1024, Tied: true, NormEps: 1e-5, BOS: 50256, EOS: 50256, Like: "openai-community/gpt2"},
 	{Name: "minilm-l6", Arch: ArchBERT, Hidden: 384, Layers: 6, Heads: 12, FFN: 1536, Vocab: 30522,
 		MaxPositions: 512, NormEps: 1e-12, Like: "sentence-transformers/all-MiniLM-L6-v2"},
 	{Name: "bert-base", Arch: ArchBERT, Hidden: 768, Layers: 12, Heads: 12, FFN: 3072, Vocab: 30522,
@@ -51,6 +54,8 @@ var presets = []Preset{
 		MaxPositions: 256, Tied: true, RopeTheta: 1e6, NormEps: 1e-6, BOS: 509, EOS: 511, Like: "test shape"},
 	{Name: "tiny-llama", Arch: ArchLlama, Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, FFN: 176, Vocab: 512,
 		MaxPositions: 256, RopeTheta: 1e4, NormEps: 1e-5, BOS: 1, EOS: 2, Like: "test shape"},
+	{Name: "tiny-gpt2", Arch: ArchGPT2, Hidden: 64, Layers: 2, Heads: 4, KVHeads: 4, FFN: 256, Vocab: 500,
+		MaxPositions: 128, Tied: true, NormEps: 1e-5, BOS: 499, EOS: 499, Like: "test shape"},
 	{Name: "tiny-bert", Arch: ArchBERT, Hidden: 64, Layers: 2, Heads: 4, FFN: 128, Vocab: 400,
 		MaxPositions: 128, NormEps: 1e-12, Like: "test shape"},
 }

@@ -40,6 +40,7 @@ func TestMatchesHuggingFaceLayout(t *testing.T) {
 		{"tiny-qwen2", "qwen2"},
 		{"tiny-llama", "llama"},
 		{"tiny-bert", "bert"},
+		{"tiny-gpt2", "gpt2"},
 	} {
 		t.Run(tc.preset, func(t *testing.T) {
 			ref := filepath.Join("..", "..", "testdata", "models", "tiny", tc.fixture)
@@ -110,7 +111,7 @@ func mustJSON(t *testing.T, v any) string {
 func TestLoadsAndRuns(t *testing.T) {
 	pool := tensor.NewPool(2)
 	defer pool.Close()
-	for _, name := range []string{"tiny-qwen2", "tiny-llama", "tiny-bert"} {
+	for _, name := range []string{"tiny-qwen2", "tiny-llama", "tiny-bert", "tiny-gpt2"} {
 		for _, d := range []DType{F32, BF16, F16} {
 			t.Run(name+"/"+string(d), func(t *testing.T) {
 				dir := writeTiny(t, name, d, 7)

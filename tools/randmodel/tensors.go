@@ -39,6 +39,8 @@ func tensorSpecs(p Preset) ([]tensorSpec, error) {
 		return decoderSpecs(p), nil
 	case ArchBERT:
 		return bertSpecs(p), nil
+	case ArchGPT2:
+		return gpt2Specs(p), nil
 	}
 	return nil, fmt.Errorf("unsupported architecture %q", p.Arch)
 }
@@ -115,6 +117,37 @@ func bertSpecs(p Preset) []tensorSpec {
 				tensorSpec{l + ln + ".bias", []int{h}, initZeros},
 			)
 		}
+	}
+	return s
+}
+
+// gpt2Specs is GPT2LMHeadModel: Conv1D layers store their weights [in, out]
+// (the transpose of nn.Linear), q/k/v fused in c_attn, learned positions,
+// the LM head tied to wte.
+func gpt2Specs(p Preset) []tensorSpec {
+	h, ff := p.Hidden, p.FFN
+	s := []tensorSpec{
+		{"transformer.wte.weight", []int{p.Vocab, h}, initNormal},
+		{"transformer.wpe.weight", []int{p.MaxPositions, h}, initNormal},
+		{"transformer.ln_f.weight", []int{h}, initOnes},
+		{"transformer.ln_f.bias", []int{h}, initZeros},
+	}
+	for i := range p.Layers {
+		l := fmt.Sprintf("transformer.h.%d.", i)
+		s = append(s,
+			tensorSpec{l + "ln_1.weight", []int{h}, initOnes},
+			tensorSpec{l + "ln_1.bias", []int{h}, initZeros},
+			tensorSpec{l + "ln_2.weight", []int{h}, initOnes},
+			tensorSpec{l + "ln_2.bias", []int{h}, initZeros},
+			tensorSpec{l + "attn.c_attn.weight", []int{h, 3 * h}, initNormal},
+			tensorSpec{l + "attn.c_attn.bias", []int{3 * h}, initZeros},
+			tensorSpec{l + "attn.c_proj.weight", []int{h, h}, initNormal},
+			tensorSpec{l + "attn.c_proj.bias", []int{h}, initZeros},
+			tensorSpec{l + "mlp.c_fc.weight", []int{h, ff}, initNormal},
+			tensorSpec{l + "mlp.c_fc.bias", []int{ff}, initZeros},
+			tensorSpec{l + "mlp.c_proj.weight", []int{ff, h}, initNormal},
+			tensorSpec{l + "mlp.c_proj.bias", []int{h}, initZeros},
+		)
 	}
 	return s
 }

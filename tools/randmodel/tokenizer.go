@@ -24,6 +24,9 @@ func decoderSpecials(p Preset) []special {
 		}
 		return s
 	}
+	if p.Arch == ArchGPT2 {
+		return []special{{p.EOS, "<|endoftext|>"}}
+	}
 	return []special{{p.BOS, "<s>"}, {p.EOS, "</s>"}}
 }
 
