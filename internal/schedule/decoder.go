@@ -23,6 +23,9 @@ var (
 	// ErrTooLarge is returned for a sequence whose KV cache could never fit
 	// the model's KV budget, even alone.
 	ErrTooLarge = errors.New("schedule: sequence too large for the KV cache budget")
+	// ErrPanic wraps a panic caught on the scheduler goroutine; it fails
+	// only the sequence (or batch) it happened in.
+	ErrPanic = errors.New("schedule: panic")
 )
 
 // DecoderOptions bound a decoder scheduler. Zero fields take the defaults
@@ -371,7 +374,7 @@ func (d *Decoder) step() {
 		jobs, chunks = append(jobs, j), append(chunks, n)
 		budget -= n
 	}
-	logits, err := d.dec.Forward(d.ctx, batch)
+	logits, err := d.forward(batch)
 	d.steps.Add(1)
 	d.stepTokens.Add(uint64(d.opts.MaxStepTokens - budget))
 	d.stepSeqs.Add(uint64(len(jobs)))
@@ -395,7 +398,7 @@ func (d *Decoder) step() {
 			continue // a prompt chunk that is not the last
 		}
 		row := logits[off[i]*d.vocab : off[i+1]*d.vocab]
-		tok, done, err := j.seq.Next(row)
+		tok, done, err := nextToken(j.seq, row)
 		switch {
 		case err != nil:
 			d.retire(j, nil, fmt.Errorf("schedule: %w", err))
@@ -457,4 +460,27 @@ func (j *seqJob) signal() {
 	case j.notify <- struct{}{}:
 	default:
 	}
+}
+
+// nextToken is seq.Next with a panic turned into an error: choosing one
+// sequence's token (sampling, stop strings, detokenizing) must not take
+// down the scheduler goroutine and every other sequence with it.
+func nextToken(seq *generate.Sequence, row []float32) (tok generate.Token, done bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: choosing the next token: %v", ErrPanic, r)
+		}
+	}()
+	return seq.Next(row)
+}
+
+// forward runs the model with a panic turned into an error that fails the
+// step's sequences.
+func (d *Decoder) forward(batch *models.Batch) (logits []float32, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logits, err = nil, fmt.Errorf("%w: forward pass: %v", ErrPanic, r)
+		}
+	}()
+	return d.dec.Forward(d.ctx, batch)
 }

@@ -323,3 +323,34 @@ func TestCloseWithWorkInFlight(t *testing.T) {
 		t.Fatalf("Run on a closed scheduler: %v", err)
 	}
 }
+
+// panickyDecoder panics in every forward pass once armed.
+type panickyDecoder struct {
+	models.Decoder
+	armed bool
+}
+
+func (p *panickyDecoder) Forward(ctx context.Context, b *models.Batch) ([]float32, error) {
+	if p.armed {
+		panic("kernel bug")
+	}
+	return p.Decoder.Forward(ctx, b)
+}
+
+// TestPanicFailsTheStepNotTheProcess: a panic in a forward pass fails the
+// step's sequences with ErrPanic, and the scheduler keeps serving.
+func TestPanicFailsTheStepNotTheProcess(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dec, tok := storiesModel(t)
+	p := &panickyDecoder{Decoder: dec, armed: true}
+	s := NewDecoder(p, DecoderOptions{})
+	defer s.Close(context.Background())
+	prompt := encode(t, tok, "Once upon a time")
+	if _, _, err := s.Run(context.Background(), newSeq(t, dec, tok, prompt, generate.Params{MaxTokens: 5}), nil); !errors.Is(err, ErrPanic) {
+		t.Fatalf("err = %v, want ErrPanic", err)
+	}
+	p.armed = false // read by the loop goroutine only after the next Run is queued
+	if _, _, err := s.Run(context.Background(), newSeq(t, dec, tok, prompt, generate.Params{MaxTokens: 5}), nil); err != nil {
+		t.Fatalf("after a panic: %v", err)
+	}
+}

@@ -416,7 +416,7 @@ func (e *Encoder) run(batch []*encItem) {
 	e.rows.Add(uint64(len(batch)))
 	e.padded.Add(uint64(len(batch) * seqLen))
 	e.real.Add(uint64(real))
-	out, err := e.enc.Encode(e.ctx, eb)
+	out, err := e.encode(eb)
 	free()
 	if err != nil {
 		if e.ctx.Err() != nil {
@@ -447,4 +447,15 @@ func (e *Encoder) run(batch []*encItem) {
 		}
 		it.req.deliver(it.index, res)
 	}
+}
+
+// encode runs the model with a panic turned into an error that fails the
+// batch's requests rather than the process.
+func (e *Encoder) encode(eb *models.EncoderBatch) (out *models.EncoderOutput, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w: encoder forward pass: %v", ErrPanic, r)
+		}
+	}()
+	return e.enc.Encode(e.ctx, eb)
 }
