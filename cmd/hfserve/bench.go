@@ -16,8 +16,9 @@ const benchDescription = `Load-test a running hfserve (or any OpenAI-compatible 
 clients send requests back to back to one endpoint and model, and the report
 gives requests/s, tokens/s (from the server's usage counts), latency
 percentiles, time to first token and time per output token (streamed
-generations), and errors by kind. Each prompt is distinct, so a response cache
-does not answer them unless --same-prompt is given.`
+generations), errors by kind, and how the response cache answered (X-Cache).
+Each prompt is distinct, so a response cache does not answer them unless
+--same-prompt is given; --cache-control no-cache then measures the misses.`
 
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "bench", "bench [flags]", benchDescription)
@@ -35,6 +36,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&cfg.IgnoreEOS, "ignore-eos", true, "generate exactly --max-tokens tokens (ignore end-of-sequence)")
 	fs.Float64Var(&cfg.Temperature, "temperature", 0, "sampling temperature (0: greedy)")
 	fs.BoolVar(&cfg.SamePrompt, "same-prompt", false, "send one identical prompt every time (cache benchmarks)")
+	fs.StringVar(&cfg.CacheControl, "cache-control", "", `Cache-Control header of every request: "no-cache" makes hfserve compute answers it has cached (the misses of a --same-prompt run)`)
 	fs.StringVar(&cfg.APIKey, "api-key", "", "API key, when the server requires one (default: $HFSERVE_API_KEY)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {

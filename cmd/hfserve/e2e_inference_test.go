@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -395,7 +396,9 @@ func TestE2EEvictionsUnderLimits(t *testing.T) {
 		postJSON(t, p.baseURL+"/v1/embeddings", map[string]any{"model": model, "input": "hello"}, http.StatusOK, nil)
 	}
 	models := []string{"bert", "roberta", "distilbert"}
-	var args []string
+	// Every request must reach its model: the response cache would answer
+	// the repeated ones without loading anything.
+	args := []string{"--enable-caching=false"}
 	for _, m := range models {
 		args = append(args, "--model", m+"="+tinyDir(t, m))
 	}
@@ -518,19 +521,31 @@ func TestE2ECorruptModelStaysContained(t *testing.T) {
 	if err := os.Truncate(weights, fi.Size()/2); err != nil {
 		t.Fatal(err)
 	}
-	p := startServer(t, nil, "--model", "builtin", "--model", "broken="+broken)
-	var e struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
+	p := startServer(t, nil, "--model", "builtin", "--model", "broken="+broken,
+		"--circuit-failure-threshold", "2", "--circuit-timeout-seconds", "30")
 	body := map[string]any{"model": "broken", "prompt": "hi", "max_tokens": 3}
-	for range 2 { // a second request must fail the same way, not hang or crash
-		postJSON(t, p.baseURL+"/v1/completions", body, http.StatusInternalServerError, &e)
-		if !strings.Contains(e.Error.Message, "broken") {
-			t.Fatalf("error %q does not name the model", e.Error.Message)
-		}
+	// The load fails (500); the next request, inside the load backoff, is
+	// told so at once (503); those two failures open the breaker, which
+	// then answers for the model (503) until an admin resets it. None of it
+	// hangs or crashes, and every answer names the model.
+	expectError(t, p.baseURL+"/v1/completions", body, http.StatusInternalServerError, "model_load_failed", "broken", "")
+	expectError(t, p.baseURL+"/v1/completions", body, http.StatusServiceUnavailable, "model_load_backoff", "broken", "1")
+	expectError(t, p.baseURL+"/v1/completions", body, http.StatusServiceUnavailable, "circuit_open", "broken", "30")
+	breakers := adminBreakers(t, p.baseURL)
+	if b := breakers["broken"]; b.State != "open" || b.Failures != 2 || b.NextProbe == nil || !strings.Contains(b.LastError, "broken") {
+		t.Fatalf("broken's breaker: %+v", b)
 	}
+	if b := breakers["stories260k"]; b.State != "closed" {
+		t.Fatalf("stories260k's breaker: %+v", b)
+	}
+	if got := postStatus(t, p.baseURL+"/admin/breakers/broken/reset"); got != http.StatusOK {
+		t.Fatalf("reset: %d", got)
+	}
+	if b := adminBreakers(t, p.baseURL)["broken"]; b.State != "closed" {
+		t.Fatalf("after reset: %+v", b)
+	}
+	// After the reset the load is tried again at once.
+	expectError(t, p.baseURL+"/v1/completions", body, http.StatusInternalServerError, "model_load_failed", "broken", "")
 	postJSON(t, p.baseURL+"/v1/completions", map[string]any{"model": "stories260k", "prompt": "hi", "max_tokens": 3}, http.StatusOK, nil)
 	var states map[string]string = adminModels(t, p.baseURL)
 	if states["broken"] != "failed" || states["stories260k"] != "loaded" {
@@ -539,6 +554,69 @@ func TestE2ECorruptModelStaysContained(t *testing.T) {
 	var health map[string]any
 	getJSON(t, p.baseURL+"/health", http.StatusOK, &health)
 	p.stop(t)
+}
+
+// expectError posts body and checks an OpenAI-shaped error: status, code,
+// a message naming name, and Retry-After (at most retryAfter seconds, at
+// least one, when retryAfter is set; absent otherwise).
+func expectError(t *testing.T, url string, body any, status int, code, name, retryAfter string) {
+	t.Helper()
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+			Code    string `json:"code"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(raw, &e); err != nil || resp.StatusCode != status || e.Error.Code != code || !strings.Contains(e.Error.Message, name) {
+		t.Fatalf("POST %s: %d %s; want %d with code %s naming %q", url, resp.StatusCode, raw, status, code, name)
+	}
+	got := resp.Header.Get("Retry-After")
+	if retryAfter == "" {
+		if got != "" {
+			t.Fatalf("POST %s: Retry-After %q on a %d", url, got, status)
+		}
+		return
+	}
+	secs, err1 := strconv.Atoi(got)
+	limit, _ := strconv.Atoi(retryAfter)
+	if err1 != nil || secs < 1 || secs > limit {
+		t.Fatalf("POST %s: Retry-After %q, want 1 to %s seconds", url, got, retryAfter)
+	}
+}
+
+// adminBreaker is the part of GET /admin/breakers' entries the tests read.
+type adminBreaker struct {
+	State     string  `json:"state"`
+	Failures  int     `json:"failures"`
+	NextProbe *string `json:"next_probe"`
+	LastError string  `json:"last_error"`
+}
+
+// adminBreakers reads GET /admin/breakers into model → breaker.
+func adminBreakers(t *testing.T, base string) map[string]adminBreaker {
+	t.Helper()
+	var list struct {
+		Data []struct {
+			Model string `json:"model"`
+			adminBreaker
+		} `json:"data"`
+	}
+	getJSON(t, base+"/admin/breakers", http.StatusOK, &list)
+	out := map[string]adminBreaker{}
+	for _, b := range list.Data {
+		out[b.Model] = b.adminBreaker
+	}
+	return out
 }
 
 func TestE2EPsAndBench(t *testing.T) {

@@ -90,6 +90,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	mopts := serving.OptionsFromConfig(&cfg, catalog, available)
 	mopts.Load = serving.BatchingLoader(pool, serving.BatchingFromConfig(&cfg))
 	mopts.Logger = logger
+	cache, err := openResponseCache(&cfg, logger)
+	if err != nil {
+		return err
+	}
+	if cache != nil {
+		defer cache.Close()
+		mopts.OnUnload = invalidateOnUnload(cache, logger)
+	}
 	manager, err := serving.NewManager(mopts)
 	if err != nil {
 		return err
@@ -122,7 +130,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv.HandleAdminModels(manager)
-	srv.HandleInference(serving.NewService(manager))
+	// Each model runs behind its circuit breaker and concurrency bound,
+	// when configured; the breakers' state is on /admin/breakers.
+	sopts := serving.ServiceOptionsFromConfig(&cfg)
+	sopts.Logger = logger
+	svc, err := serving.NewServiceWith(manager, sopts)
+	if err != nil {
+		return err
+	}
+	if cache != nil {
+		srv.HandleInference(svc, server.WithResponseCache(cache))
+		srv.HandleAdminCache(cache)
+	} else {
+		srv.HandleInference(svc)
+	}
+	srv.HandleAdminBreakers(svc)
 	srv.HandleAdminHardware(func(ctx context.Context) any {
 		return hardwareReport{buildInfo: currentBuildInfo(ctx), KernelSet: tensor.KernelSet(), KernelThreads: pool.Workers()}
 	})

@@ -34,9 +34,18 @@ type Config struct {
 	EnableCaching           bool          `key:"enable_caching" help:"cache responses to identical deterministic requests"`
 	CacheMaxSize            int           `key:"cache_max_size" help:"most cached responses"`
 	CacheTTLSeconds         int           `key:"cache_ttl_seconds" help:"how long a cached response stays valid, in seconds"`
+	CacheMaxBytes           ByteSize      `key:"cache_max_bytes" help:"most bytes of cached responses held in memory (memory backend), and the largest single response cached (either backend)"`
+	CacheBackend            string        `key:"cache_backend" help:"where cached responses live: memory (this process) or redis (shared by every replica that points at redis_url)"`
+	RedisURL                string        `key:"redis_url" arg:"URL" help:"Redis server of the redis cache backend: redis://[user:password@]host:port/db, rediss:// for TLS"`
 	EnableCircuitBreaker    bool          `key:"enable_circuit_breaker" help:"fail fast for a model that keeps failing"`
 	CircuitFailureThreshold int           `key:"circuit_failure_threshold" help:"consecutive failures that open a model's circuit"`
 	CircuitTimeoutSeconds   int           `key:"circuit_timeout_seconds" help:"seconds an open circuit waits before letting a probe through"`
+	CircuitFailureMode      string        `key:"circuit_failure_mode" help:"how a model's circuit opens: consecutive (circuit_failure_threshold failures in a row) or ratio (at least that many failures in circuit_window that are also circuit_failure_percent of its requests)"`
+	CircuitFailurePercent   int           `key:"circuit_failure_percent" help:"ratio mode: the share of requests in circuit_window that must fail, in percent"`
+	CircuitWindow           time.Duration `key:"circuit_window" help:"ratio mode: the rolling window failures are counted over (a bare number is seconds)"`
+	CircuitHalfOpenProbes   int           `key:"circuit_half_open_probes" help:"requests let through at once as probes after circuit_timeout_seconds; that many successes close the circuit, one failure reopens it"`
+	ModelLoadBackoff        time.Duration `key:"model_load_backoff" help:"wait after a failed model load before the next attempt, doubling (with jitter) per failure up to circuit_timeout_seconds; requests meanwhile get 503 with Retry-After; 0 retries at once; only with enable_circuit_breaker"`
+	MaxConcurrentPerModel   int           `key:"max_concurrent_requests_per_model" help:"most requests running on one model at once; more wait (within their deadline) for a place; 0 means no limit"`
 
 	MaxMemory MemoryBudget  `key:"max_memory" help:"memory budget for loaded models: bytes (8589934592), a size (8GiB, 512MB) or a share of available memory (75%)"`
 	KeepAlive time.Duration `key:"keep_alive" help:"unload a model after it has been idle this long; -1 never, 0 right after each request (a bare number is seconds)"`
@@ -114,9 +123,17 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		EnableCaching:           true,
 		CacheMaxSize:            1000,
 		CacheTTLSeconds:         300,
+		CacheMaxBytes:           128 << 20,
+		CacheBackend:            "memory",
+		RedisURL:                "redis://127.0.0.1:6379/0",
 		EnableCircuitBreaker:    true,
 		CircuitFailureThreshold: 5,
 		CircuitTimeoutSeconds:   60,
+		CircuitFailureMode:      "consecutive",
+		CircuitFailurePercent:   50,
+		CircuitWindow:           time.Minute,
+		CircuitHalfOpenProbes:   1,
+		ModelLoadBackoff:        time.Second,
 		MaxMemory:               MemoryBudget{Raw: "75%", Percent: 75},
 		KeepAlive:               5 * time.Minute,
 		ReadHeaderTimeout:       10 * time.Second,

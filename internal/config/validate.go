@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,12 @@ func Poolings() []string { return []string{"cls", "mean", "max", "lasttoken"} }
 
 // LogLevels lists the values of log_level, least severe first.
 func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
+
+// CircuitFailureModes lists the values of circuit_failure_mode.
+func CircuitFailureModes() []string { return []string{"consecutive", "ratio"} }
+
+// CacheBackends lists the values of cache_backend.
+func CacheBackends() []string { return []string{"memory", "redis"} }
 
 // LogFormats lists the values of log_format.
 func LogFormats() []string { return []string{"text", "json"} }
@@ -78,8 +86,25 @@ func (c *Config) Validate() error {
 	p.atLeast("max_batch_wait_ms", c.MaxBatchWaitMS, 0)
 	p.atLeast("cache_max_size", c.CacheMaxSize, 1)
 	p.atLeast("cache_ttl_seconds", c.CacheTTLSeconds, 1)
+	if c.CacheMaxBytes < 1<<20 {
+		p.add("cache_max_bytes", "must be at least 1MiB, got %d bytes", c.CacheMaxBytes)
+	}
+	p.oneOf("cache_backend", c.CacheBackend, CacheBackends())
+	if err := checkRedisURL(c.RedisURL); err != nil {
+		p.add("redis_url", "%v", err)
+	}
 	p.atLeast("circuit_failure_threshold", c.CircuitFailureThreshold, 1)
 	p.atLeast("circuit_timeout_seconds", c.CircuitTimeoutSeconds, 1)
+	p.oneOf("circuit_failure_mode", c.CircuitFailureMode, CircuitFailureModes())
+	if c.CircuitFailurePercent < 1 || c.CircuitFailurePercent > 100 {
+		p.add("circuit_failure_percent", "must be from 1 to 100, got %d", c.CircuitFailurePercent)
+	}
+	if c.CircuitWindow <= 0 {
+		p.add("circuit_window", "must be positive, got %s", formatDuration(c.CircuitWindow))
+	}
+	p.atLeast("circuit_half_open_probes", c.CircuitHalfOpenProbes, 1)
+	p.notNegative("model_load_backoff", c.ModelLoadBackoff)
+	p.atLeast("max_concurrent_requests_per_model", c.MaxConcurrentPerModel, 0)
 	if err := c.MaxMemory.check(); err != nil {
 		p.add("max_memory", "%v", err)
 	}
@@ -114,6 +139,38 @@ func checkListen(addr string) error {
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+// checkRedisURL accepts the URLs the Redis client does: redis:// or rediss:// with a host
+// (the port and the database number optional), or unix:// with a socket path.
+func checkRedisURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+		if u.Hostname() == "" {
+			return fmt.Errorf("%q names no host: want redis://host:port/db", raw)
+		}
+		if p := u.Port(); p != "" {
+			if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+				return fmt.Errorf("%q: port must be a number from 0 to 65535", raw)
+			}
+		}
+		if db := strings.Trim(u.Path, "/"); db != "" {
+			if _, err := strconv.ParseUint(db, 10, 32); err != nil {
+				return fmt.Errorf("%q: the path must be a database number, got %q", raw, db)
+			}
+		}
+	case "unix":
+		if u.Path == "" {
+			return fmt.Errorf("%q names no socket path", raw)
+		}
+	default:
+		return fmt.Errorf("%q: scheme must be redis, rediss or unix", raw)
 	}
 	return nil
 }

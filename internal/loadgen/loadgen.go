@@ -68,6 +68,10 @@ type Config struct {
 	Temperature float64
 	// SamePrompt sends the same prompt every time (for cache benchmarks).
 	SamePrompt bool
+	// CacheControl, when set, is sent as each request's Cache-Control
+	// header: "no-cache" measures the misses of the requests a
+	// SamePrompt run would otherwise answer from hfserve's cache.
+	CacheControl string
 	// Client is the HTTP client; nil uses one without timeouts.
 	Client *http.Client
 }
@@ -106,6 +110,9 @@ type Report struct {
 	TimeToFirstToken       *Percentiles `json:"time_to_first_token_seconds,omitempty"`
 	TimePerOutputToken     *Percentiles `json:"time_per_output_token_seconds,omitempty"`
 	MeanOutputTokensPerReq float64      `json:"mean_output_tokens_per_request"`
+	// Cache counts the successful responses by their X-Cache header (hit,
+	// miss, bypass); absent when the server sent none.
+	Cache map[string]int `json:"cache,omitempty"`
 }
 
 // sample is one request's measurements.
@@ -113,6 +120,7 @@ type sample struct {
 	err           string // error kind, "" on success
 	latency, ttft time.Duration
 	prompt, out   int
+	xcache        string // the response's X-Cache header
 }
 
 // Check validates cfg.
@@ -246,6 +254,9 @@ func one(ctx context.Context, client *http.Client, cfg *Config, i int) sample {
 	if cfg.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+cfg.APIKey)
 	}
+	if cfg.CacheControl != "" {
+		req.Header.Set("Cache-Control", cfg.CacheControl)
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -257,7 +268,9 @@ func one(ctx context.Context, client *http.Client, cfg *Config, i int) sample {
 		return sample{err: fmt.Sprintf("http_%d", resp.StatusCode), latency: time.Since(start)}
 	}
 	if cfg.Stream && cfg.Endpoint != EndpointEmbeddings {
-		return readStream(resp.Body, start)
+		s := readStream(resp.Body, start)
+		s.xcache = resp.Header.Get("X-Cache")
+		return s
 	}
 	var out struct {
 		Usage struct {
@@ -268,7 +281,7 @@ func one(ctx context.Context, client *http.Client, cfg *Config, i int) sample {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return sample{err: "bad_response", latency: time.Since(start)}
 	}
-	return sample{latency: time.Since(start), prompt: out.Usage.PromptTokens, out: out.Usage.CompletionTokens}
+	return sample{latency: time.Since(start), prompt: out.Usage.PromptTokens, out: out.Usage.CompletionTokens, xcache: resp.Header.Get("X-Cache")}
 }
 
 // readStream reads an SSE generation, timing its first content.
@@ -341,6 +354,12 @@ func summarise(cfg *Config, samples []sample, wall time.Duration) *Report {
 			continue
 		}
 		ok++
+		if s.xcache != "" {
+			if r.Cache == nil {
+				r.Cache = map[string]int{}
+			}
+			r.Cache[s.xcache]++
+		}
 		r.PromptTokens += s.prompt
 		r.OutputTokens += s.out
 		lat = append(lat, s.latency.Seconds())
@@ -402,6 +421,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if p := r.TimePerOutputToken; p != nil {
 		fmt.Fprintf(&b, "per out. token  p50 %s  p95 %s  p99 %s\n", ms(p.P50), ms(p.P95), ms(p.P99))
+	}
+	if len(r.Cache) > 0 {
+		kinds := make([]string, 0, len(r.Cache))
+		for k, n := range r.Cache {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+		}
+		slices.Sort(kinds)
+		fmt.Fprintf(&b, "cache           %s\n", strings.Join(kinds, " "))
 	}
 	if r.Errors > 0 {
 		kinds := make([]string, 0, len(r.ErrorsByKind))

@@ -89,6 +89,8 @@ const (
 	causeLoadFailed                   // the model is broken
 	causeModelFailed                  // the model produced garbage
 	causeTimeout                      // the request's deadline passed or it was cancelled
+	causeBreakerOpen                  // the model keeps failing: its circuit breaker is open
+	causeLoadBackoff                  // the model's last loads failed and the next is not due
 
 	numCauses // the number of causes, for exhaustive tests
 )
@@ -126,6 +128,11 @@ func classifyError(err error) errCause {
 		return causeContext
 	case errors.As(err, &inErr), errors.As(err, &pErr), errors.Is(err, generate.ErrNoCandidates):
 		return causeInput
+	// Before the load causes: a backoff wraps the last load's error.
+	case errors.Is(err, serving.ErrBreakerOpen):
+		return causeBreakerOpen
+	case errors.Is(err, serving.ErrLoadBackoff):
+		return causeLoadBackoff
 	case errors.As(err, &capErr):
 		return causeCapacity
 	case errors.Is(err, serving.ErrLoadTimeout):
@@ -134,7 +141,7 @@ func classifyError(err error) errCause {
 		return causeClosed
 	case errors.As(err, &loadErr):
 		return causeLoadFailed
-	case errors.Is(err, generate.ErrBadLogits):
+	case errors.Is(err, generate.ErrBadLogits), errors.Is(err, serving.ErrPanic):
 		return causeModelFailed
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return causeTimeout
@@ -164,6 +171,16 @@ func retryAfter(err error, cause errCause) string {
 		// A load timeout is retried by the next request at once; a closing
 		// server is replaced by another replica soon.
 		return "1"
+	case causeBreakerOpen:
+		var be *serving.BreakerOpenError
+		if errors.As(err, &be) {
+			return retryAfterSeconds(be.RetryAfter)
+		}
+	case causeLoadBackoff:
+		var lb *serving.LoadBackoffError
+		if errors.As(err, &lb) {
+			return retryAfterSeconds(lb.RetryAfter)
+		}
 	}
 	return ""
 }
@@ -217,7 +234,9 @@ func errorMessage(err error) string {
 //	model load timed out                      503 service_unavailable model_load_timeout + Retry-After
 //	server shutting down                      503 service_unavailable shutting_down + Retry-After
 //	model failed to load                      500 server_error model_load_failed
-//	model produced bad output                 500 server_error model_error
+//	model failed to load, next try not due    503 service_unavailable model_load_backoff + Retry-After
+//	model keeps failing (breaker open)        503 service_unavailable circuit_open + Retry-After
+//	model produced bad output or panicked     500 server_error model_error
 //	request deadline passed or cancelled      503 service_unavailable timeout
 //	anything else                             500 server_error
 func openAIReply(err error, pc promptContext) errorReply {
@@ -252,6 +271,10 @@ func openAIReply(err error, pc promptContext) errorReply {
 		rep.Status, rep.Code = http.StatusInternalServerError, "model_error"
 	case causeTimeout:
 		rep.Status, rep.Code = http.StatusServiceUnavailable, "timeout"
+	case causeBreakerOpen:
+		rep.Status, rep.Code = http.StatusServiceUnavailable, "circuit_open"
+	case causeLoadBackoff:
+		rep.Status, rep.Code = http.StatusServiceUnavailable, "model_load_backoff"
 	default:
 		rep.Status = http.StatusInternalServerError
 	}
@@ -297,6 +320,7 @@ func contextLengthMessage(ce *generate.ContextLengthError, pc promptContext, par
 //	unknown model                             404 validation
 //	no capacity / load timed out              429 overloaded + Retry-After
 //	server shutting down, request timed out   503 unhealthy (+ Retry-After when shutting down)
+//	breaker open, load backing off            503 unhealthy + Retry-After
 //	model failed to load or produced garbage,
 //	anything else                             424 generation
 func tgiReply(err error) errorReply {
@@ -319,7 +343,7 @@ func tgiReply(err error) errorReply {
 		rep.Status = http.StatusNotFound
 	case causeCapacity, causeLoadTimeout:
 		rep.Status, rep.Type = http.StatusTooManyRequests, api.TGIErrorOverloaded
-	case causeClosed, causeTimeout:
+	case causeClosed, causeTimeout, causeBreakerOpen, causeLoadBackoff:
 		rep.Status, rep.Type = http.StatusServiceUnavailable, api.TGIErrorUnhealthy
 	default:
 		rep.Status, rep.Type = http.StatusFailedDependency, api.TGIErrorGeneration
@@ -340,6 +364,7 @@ func tgiReply(err error) errorReply {
 //	produced garbage, anything else           424 Backend
 //	no capacity / load timed out              429 Overloaded + Retry-After
 //	server shutting down, request timed out   503 Unhealthy (+ Retry-After when shutting down)
+//	breaker open, load backing off            503 Unhealthy + Retry-After
 func teiReply(err error) errorReply {
 	cause := classifyError(err)
 	rep := errorReply{Message: errorMessage(err), RetryAfter: retryAfter(err, cause), Type: api.TEIErrorValidation}
@@ -363,7 +388,7 @@ func teiReply(err error) errorReply {
 		rep.Status = http.StatusNotFound
 	case causeCapacity, causeLoadTimeout:
 		rep.Status, rep.Type = http.StatusTooManyRequests, api.TEIErrorOverloaded
-	case causeClosed, causeTimeout:
+	case causeClosed, causeTimeout, causeBreakerOpen, causeLoadBackoff:
 		rep.Status, rep.Type = http.StatusServiceUnavailable, api.TEIErrorUnhealthy
 	default:
 		rep.Status, rep.Type = http.StatusFailedDependency, api.TEIErrorBackend

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"hfserve/api"
 	"hfserve/internal/generate"
@@ -91,6 +92,17 @@ func TestErrorMappings(t *testing.T) {
 			wantReply{500, api.ErrTypeServer, "model_load_failed", "", ""}, wantReply{status: 424, errType: "generation"}, wantReply{status: 424, errType: "Backend"}},
 		{"bad logits", fmt.Errorf("step 3: %w", generate.ErrBadLogits), causeModelFailed,
 			wantReply{500, api.ErrTypeServer, "model_error", "", ""}, wantReply{status: 424, errType: "generation"}, wantReply{status: 424, errType: "Backend"}},
+		{"model panicked", fmt.Errorf("schedule: forward pass: %w", &serving.PanicError{Model: "m", Value: "boom"}), causeModelFailed,
+			wantReply{500, api.ErrTypeServer, "model_error", "", ""}, wantReply{status: 424, errType: "generation"}, wantReply{status: 424, errType: "Backend"}},
+		// Retry-After rounds up to whole seconds.
+		{"breaker open", &serving.BreakerOpenError{Model: "m", State: "open", RetryAfter: 41500 * time.Millisecond}, causeBreakerOpen,
+			wantReply{503, api.ErrTypeServiceUnavailable, "circuit_open", "", "42"}, wantReply{503, "unhealthy", "", "", "42"}, wantReply{503, "Unhealthy", "", "", "42"}},
+		{"breaker half open", &serving.BreakerOpenError{Model: "m", State: "half_open", RetryAfter: time.Second}, causeBreakerOpen,
+			wantReply{503, api.ErrTypeServiceUnavailable, "circuit_open", "", "1"}, wantReply{503, "unhealthy", "", "", "1"}, wantReply{503, "Unhealthy", "", "", "1"}},
+		// A backoff wraps the last load's error, even a timeout: the backoff decides.
+		{"load backing off", &serving.LoadBackoffError{Model: "m", Failures: 2, RetryAfter: 300 * time.Millisecond,
+			Err: &serving.LoadError{Model: "m", Err: serving.ErrLoadTimeout}}, causeLoadBackoff,
+			wantReply{503, api.ErrTypeServiceUnavailable, "model_load_backoff", "", "1"}, wantReply{503, "unhealthy", "", "", "1"}, wantReply{503, "Unhealthy", "", "", "1"}},
 		{"deadline", fmt.Errorf("generate: %w", context.DeadlineExceeded), causeTimeout,
 			wantReply{503, api.ErrTypeServiceUnavailable, "timeout", "", ""}, wantReply{status: 503, errType: "unhealthy"}, wantReply{status: 503, errType: "Unhealthy"}},
 		{"cancelled", context.Canceled, causeTimeout,

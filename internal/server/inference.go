@@ -35,9 +35,13 @@ const maxBatchInputs = 2048
 // routes in theirs ({"error","error_type"}); see openAIReply, tgiReply and
 // teiReply. Every route takes the model from the body's "model" field,
 // falling back to the service's default model. A client that disconnects
-// cancels its generation; a slow one delays only its own stream.
-func (s *Server) HandleInference(svc *serving.Service) {
+// cancels its generation; a slow one delays only its own stream. Options
+// add a response cache (WithResponseCache).
+func (s *Server) HandleInference(svc *serving.Service, opts ...InferenceOption) {
 	h := &inference{svc: svc, version: s.opts.Version, srv: s}
+	for _, o := range opts {
+		o(h)
+	}
 	s.Handle("POST /v1/chat/completions", http.HandlerFunc(h.chatCompletions))
 	s.Handle("POST /v1/completions", http.HandlerFunc(h.completions))
 	s.Handle("POST /v1/embeddings", http.HandlerFunc(h.embeddings))
@@ -55,7 +59,8 @@ func (s *Server) HandleInference(svc *serving.Service) {
 type inference struct {
 	svc     *serving.Service
 	version string
-	srv     *Server // for writeJSON's logging
+	srv     *Server        // for writeJSON's logging
+	cache   *responseCache // nil: no response cache
 }
 
 // resolveModel turns a request's model field into a catalog name ("" is
@@ -108,6 +113,9 @@ type pieceCache struct {
 	svc    *serving.Service
 	model  string
 	pieces map[int32]tokenPiece
+	// record, when not nil, receives every piece decoded (for the
+	// response cache).
+	record map[int32]tokenPiece
 }
 
 func newPieceCache(svc *serving.Service, model string) *pieceCache {
@@ -146,6 +154,9 @@ func (c *pieceCache) load(ctx context.Context, ids []int32) error {
 			p.Special = p.Text != "" && without[i] == ""
 		}
 		c.pieces[l[0]] = p
+		if c.record != nil {
+			c.record[l[0]] = p
+		}
 	}
 	return nil
 }

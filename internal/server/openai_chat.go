@@ -9,6 +9,7 @@ import (
 
 	"hfserve/api"
 	"hfserve/internal/generate"
+	"hfserve/internal/respcache"
 	"hfserve/internal/serving"
 	"hfserve/internal/skills"
 )
@@ -32,22 +33,36 @@ func (h *inference) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := chatOutput{id: newID("chatcmpl-"), created: unixNow(), model: model, logprobs: gr.Params.Logprobs.Enabled}
+	run := h.cacheBegin(w, r, cacheKey{endpoint: "/v1/chat/completions", model: model,
+		request: chatCacheRequest(req), deterministic: respcache.Deterministic(gr.Params.Sampling)})
+	defer run.close()
 	if req.Stream {
 		out.includeUsage = req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-		h.chatStream(w, r, gr, out)
+		h.chatStream(w, r, run, gr, out)
 		return
 	}
-	res, err := h.svc.Generate(r.Context(), gr, nil)
+	res, err := run.generate(0)(r.Context(), gr, nil)
 	if err != nil {
 		fail(err)
 		return
 	}
-	resp, err := h.chatResponse(r.Context(), res, out)
+	resp, err := h.chatResponse(r.Context(), run, res, out)
 	if err != nil {
 		fail(err)
 		return
 	}
+	run.done(r.Context())
 	h.srv.writeJSON(w, r, http.StatusOK, resp)
+}
+
+// chatCacheRequest is a chat request's part of its cache key: every field
+// but model (keyed apart), stream and stream_options (the cached answer
+// serves both forms), and user, safety_identifier, prompt_cache_key and
+// parallel_tool_calls (accepted and ignored).
+func chatCacheRequest(req api.ChatCompletionRequest) api.ChatCompletionRequest {
+	req.Model, req.Stream, req.StreamOptions = "", false, nil
+	req.User, req.SafetyIdentifier, req.PromptCacheKey, req.ParallelToolCalls = "", "", "", nil
+	return req
 }
 
 // chatOutput is what a chat answer needs besides the generation.
@@ -212,7 +227,7 @@ func finishReason(f generate.FinishReason) string {
 }
 
 // chatResponse builds the non-streamed answer.
-func (h *inference) chatResponse(ctx context.Context, res *serving.GenerateResult, out chatOutput) (*api.ChatCompletion, error) {
+func (h *inference) chatResponse(ctx context.Context, run *cacheRun, res *serving.GenerateResult, out chatOutput) (*api.ChatCompletion, error) {
 	resp := &api.ChatCompletion{
 		ID: out.id, Object: api.ObjectChatCompletion, Created: out.created, Model: out.model,
 		Choices: make([]api.ChatChoice, len(res.Choices)),
@@ -220,7 +235,7 @@ func (h *inference) chatResponse(ctx context.Context, res *serving.GenerateResul
 	}
 	var pieces *pieceCache
 	if out.logprobs {
-		pieces = newPieceCache(h.svc, out.model)
+		pieces = run.pieces(out.model)
 		if err := pieces.load(ctx, resultTokenIDs(res.Choices)); err != nil {
 			return nil, err
 		}

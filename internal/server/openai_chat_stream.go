@@ -12,14 +12,14 @@ import (
 // with the finish reason; then, with include_usage, a chunk with the usage
 // and no choices; then [DONE]. An error before the first chunk is answered
 // with its own status; after it, as an error event that ends the stream.
-func (h *inference) chatStream(w http.ResponseWriter, r *http.Request, gr serving.GenerateRequest, out chatOutput) {
+func (h *inference) chatStream(w http.ResponseWriter, r *http.Request, run *cacheRun, gr serving.GenerateRequest, out chatOutput) {
 	cs := &chatStreamer{sse: newSSEWriter(w, "data: "), out: out, roleSent: map[int]bool{}}
 	var pieces *pieceCache
 	if out.logprobs {
-		pieces = newPieceCache(h.svc, out.model)
+		pieces = run.pieces(out.model)
 	}
 	ctx := r.Context()
-	res, err := generateStreamed(ctx, h.svc.Generate, gr, func(ev serving.GenerateEvent) error {
+	res, err := generateStreamed(ctx, run.generate(0), gr, func(ev serving.GenerateEvent) error {
 		var lps *api.ChatLogprobs
 		if pieces != nil {
 			if err := pieces.load(ctx, appendTokenIDs(nil, ev.Token)); err != nil {
@@ -39,6 +39,9 @@ func (h *inference) chatStream(w http.ResponseWriter, r *http.Request, gr servin
 		cs.fail(w, r, err)
 		return
 	}
+	// Stored before the stream ends, so that a request sent once this
+	// one is answered finds it.
+	run.done(ctx)
 	for i, c := range res.Choices {
 		fr := finishReason(c.Finish)
 		if err := cs.send(i, api.ChatDelta{}, nil, &fr); err != nil {

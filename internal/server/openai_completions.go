@@ -8,6 +8,7 @@ import (
 
 	"hfserve/api"
 	"hfserve/internal/generate"
+	"hfserve/internal/respcache"
 	"hfserve/internal/serving"
 	"hfserve/internal/skills"
 )
@@ -48,27 +49,30 @@ func (h *inference) completions(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	run := h.cacheBegin(w, r, cacheKey{endpoint: "/v1/completions", model: model,
+		request: completionCacheRequest(req), deterministic: respcache.Deterministic(plan.reqs[0].Params.Sampling)})
+	defer run.close()
 	if req.Stream {
-		h.completionStream(w, r, plan)
+		h.completionStream(w, r, run, plan)
 		return
 	}
 	ctx := r.Context()
 	resp := &api.Completion{ID: plan.id, Object: api.ObjectTextCompletion, Created: plan.created, Model: model,
 		Choices: make([]api.CompletionChoice, 0, len(plan.reqs)*plan.n), Usage: &api.Usage{}}
 	for i, gr := range plan.reqs {
-		res, err := h.svc.Generate(ctx, gr, nil)
+		res, err := run.generate(i)(ctx, gr, nil)
 		if err != nil {
 			fail(err)
 			return
 		}
-		echo, err := h.echoText(ctx, plan, gr)
+		echo, err := run.echo(i, func() (string, error) { return h.echoText(ctx, plan, gr) })
 		if err != nil {
 			fail(err)
 			return
 		}
 		var pieces *pieceCache
 		if plan.logprobs >= 0 {
-			pieces = newPieceCache(h.svc, model)
+			pieces = run.pieces(model)
 			ids := resultTokenIDs(res.Choices)
 			for _, pt := range res.Prompt {
 				ids = append(ids, pt.ID)
@@ -94,7 +98,16 @@ func (h *inference) completions(w http.ResponseWriter, r *http.Request) {
 		resp.Usage.CompletionTokens += u.CompletionTokens
 		resp.Usage.TotalTokens += u.TotalTokens
 	}
+	run.done(ctx)
 	h.srv.writeJSON(w, r, http.StatusOK, resp)
+}
+
+// completionCacheRequest is a completions request's part of its cache key:
+// every field but model (keyed apart), stream and stream_options (the
+// cached answer serves both forms) and user.
+func completionCacheRequest(req api.CompletionRequest) api.CompletionRequest {
+	req.Model, req.Stream, req.StreamOptions, req.User = "", false, nil, ""
+	return req
 }
 
 // newCompletionPlan validates a completions request.

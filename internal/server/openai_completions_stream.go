@@ -14,7 +14,7 @@ import (
 // include_usage a last chunk with the usage and no choices, then [DONE].
 // Prompts run one after the other. Echoed prompts carry no logprobs in a
 // stream.
-func (h *inference) completionStream(w http.ResponseWriter, r *http.Request, plan *completionPlan) {
+func (h *inference) completionStream(w http.ResponseWriter, r *http.Request, run *cacheRun, plan *completionPlan) {
 	sse := newSSEWriter(w, "data: ")
 	ctx := r.Context()
 	send := func(c api.CompletionChoice) error {
@@ -23,11 +23,11 @@ func (h *inference) completionStream(w http.ResponseWriter, r *http.Request, pla
 	}
 	var pieces *pieceCache
 	if plan.logprobs >= 0 {
-		pieces = newPieceCache(h.svc, plan.model)
+		pieces = run.pieces(plan.model)
 	}
 	total := api.Usage{}
 	for i, gr := range plan.reqs {
-		echo, err := h.echoText(ctx, plan, gr)
+		echo, err := run.echo(i, func() (string, error) { return h.echoText(ctx, plan, gr) })
 		if err != nil {
 			failOpenAIStream(w, r, sse, err, completionPrompt)
 			return
@@ -42,7 +42,7 @@ func (h *inference) completionStream(w http.ResponseWriter, r *http.Request, pla
 			offsets[choice] = utf8.RuneCountInString(echo)
 			return send(api.CompletionChoice{Index: i*plan.n + choice, Text: echo})
 		}
-		res, err := generateStreamed(ctx, h.svc.Generate, gr, func(ev serving.GenerateEvent) error {
+		res, err := generateStreamed(ctx, run.generate(i), gr, func(ev serving.GenerateEvent) error {
 			if err := sendEcho(ev.Choice); err != nil {
 				return err
 			}
@@ -80,6 +80,9 @@ func (h *inference) completionStream(w http.ResponseWriter, r *http.Request, pla
 		total.CompletionTokens += u.CompletionTokens
 		total.TotalTokens += u.TotalTokens
 	}
+	// Stored before the stream ends, so that a request sent once this
+	// one is answered finds it.
+	run.done(ctx)
 	if plan.includeUsage {
 		if err := sse.event(api.Completion{ID: plan.id, Object: api.ObjectTextCompletion, Created: plan.created, Model: plan.model,
 			Choices: []api.CompletionChoice{}, Usage: &total}); err != nil {

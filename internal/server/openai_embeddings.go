@@ -30,7 +30,9 @@ func (h *inference) embeddings(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	res, err := h.svc.Embed(r.Context(), er)
+	run := h.cacheBegin(w, r, cacheKey{endpoint: "/v1/embeddings", model: model, request: embeddingCacheRequest(req), deterministic: true})
+	defer run.close()
+	res, err := run.embed(r.Context(), er)
 	if err != nil {
 		fail(err)
 		return
@@ -46,7 +48,16 @@ func (h *inference) embeddings(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Data[i] = e
 	}
+	run.done(r.Context())
 	h.srv.writeJSON(w, r, http.StatusOK, resp)
+}
+
+// embeddingCacheRequest is an embeddings request's part of its cache key:
+// every field but model (keyed apart), user, and encoding_format (the
+// cache keeps the vectors, which either format is written from).
+func embeddingCacheRequest(req api.EmbeddingRequest) api.EmbeddingRequest {
+	req.Model, req.User, req.EncodingFormat = "", "", ""
+	return req
 }
 
 // embeddingRequest validates an embeddings request as OpenAI does (no

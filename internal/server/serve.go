@@ -60,10 +60,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Info("shut down cleanly")
 		return nil
 	}
-	cutRequests()
+	// Connections first, then contexts: a handler that returns as soon as
+	// its context ends must find its connection gone, or net/http would
+	// still send its client a complete (empty) answer.
 	if cerr := srv.Close(); cerr != nil {
 		s.log.Warn("closing connections", "err", cerr)
 	}
+	cutRequests()
 	s.log.Warn("shutdown deadline passed; in-flight requests were cut", "timeout", s.opts.ShutdownTimeout)
 	return fmt.Errorf("server: shutdown after %s: %w", s.opts.ShutdownTimeout, err)
 }

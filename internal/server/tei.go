@@ -84,12 +84,38 @@ func (h *inference) teiEmbed(w http.ResponseWriter, r *http.Request) {
 		}
 		er.Dimensions = *d
 	}
-	res, err := h.svc.Embed(r.Context(), er)
+	run := h.teiCacheBegin(w, r, "/embed", req.Model, req)
+	defer run.close()
+	res, err := run.embed(r.Context(), er)
 	if err != nil {
 		fail(err)
 		return
 	}
+	run.done(r.Context())
 	h.srv.writeJSON(w, r, http.StatusOK, nonNilVectors(res.Vectors))
+}
+
+// teiCacheBegin looks a TEI request up (req is the decoded request, by
+// value).
+func (h *inference) teiCacheBegin(w http.ResponseWriter, r *http.Request, endpoint, model string, req any) *cacheRun {
+	return h.cacheBegin(w, r, cacheKey{endpoint: endpoint, model: model, request: teiCacheRequest(req), deterministic: true})
+}
+
+// teiCacheRequest is a TEI request's part of its cache key: every field
+// but model.
+func teiCacheRequest(req any) any {
+	switch q := req.(type) {
+	case api.EmbedRequest:
+		q.Model = ""
+		return q
+	case api.RerankRequest:
+		q.Model = ""
+		return q
+	case api.PredictRequest:
+		q.Model = ""
+		return q
+	}
+	return req
 }
 
 // nonNilVectors keeps every vector an array in JSON.
@@ -117,7 +143,9 @@ func (h *inference) teiRerank(w http.ResponseWriter, r *http.Request) {
 	}
 	rr := serving.RerankRequest{Model: req.Model, Query: req.Query, Texts: req.Texts, RawScores: req.RawScores}
 	rr.Truncate, rr.TruncateLeft = teiTruncate(req.Truncate, req.TruncationDirection)
-	res, err := h.svc.Rerank(r.Context(), rr)
+	run := h.teiCacheBegin(w, r, "/rerank", req.Model, req)
+	defer run.close()
+	res, err := run.rerank(r.Context(), rr)
 	if err != nil {
 		fail(err)
 		return
@@ -130,6 +158,7 @@ func (h *inference) teiRerank(w http.ResponseWriter, r *http.Request) {
 			out[i].Text = &text
 		}
 	}
+	run.done(r.Context())
 	h.srv.writeJSON(w, r, http.StatusOK, out)
 }
 
@@ -159,15 +188,17 @@ func (h *inference) teiPredict(w http.ResponseWriter, r *http.Request) {
 			singleAt = append(singleAt, i)
 		}
 	}
+	run := h.teiCacheBegin(w, r, "/predict", req.Model, req)
+	defer run.close()
 	scores := make([][]api.Prediction, len(seqs))
-	for _, part := range []struct {
+	for p, part := range []struct {
 		req serving.ClassifyRequest
 		at  []int
 	}{{singles, singleAt}, {pairs, pairAt}} {
 		if len(part.at) == 0 {
 			continue
 		}
-		res, err := h.svc.Classify(r.Context(), part.req)
+		res, err := run.classify(r.Context(), p, part.req)
 		if err != nil {
 			fail(err)
 			return
@@ -188,6 +219,7 @@ func (h *inference) teiPredict(w http.ResponseWriter, r *http.Request) {
 			scores[i] = []api.Prediction{}
 		}
 	}
+	run.done(r.Context())
 	if !req.Inputs.Batch {
 		h.srv.writeJSON(w, r, http.StatusOK, scores[0])
 		return

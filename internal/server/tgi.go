@@ -8,6 +8,7 @@ import (
 
 	"hfserve/api"
 	"hfserve/internal/generate"
+	"hfserve/internal/respcache"
 	"hfserve/internal/serving"
 	"hfserve/internal/skills"
 )
@@ -30,18 +31,27 @@ type tgiPlan struct {
 	// null.
 	sampling bool
 	topN     int
+	// truncate, when > 0, keeps the inputs' last truncate tokens; applied
+	// by tgiPrepare, only when the answer is not cached.
+	truncate int
 }
 
 // tgiGenerate serves TGI's POST /generate.
 func (h *inference) tgiGenerate(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { writeHFReply(w, r, tgiReply(err)) }
-	plan, err := h.tgiDecode(r, false)
+	plan, req, err := h.tgiDecode(r, false)
 	if err != nil {
 		fail(err)
 		return
 	}
 	ctx := r.Context()
-	res, err := h.svc.Generate(ctx, plan.gr, nil)
+	run := h.tgiCacheBegin(w, r, plan, req, false)
+	defer run.close()
+	if err := h.tgiPrepare(ctx, run, plan); err != nil {
+		fail(err)
+		return
+	}
+	res, err := run.generate(0)(ctx, plan.gr, nil)
 	if err != nil {
 		fail(err)
 		return
@@ -55,38 +65,78 @@ func (h *inference) tgiGenerate(w http.ResponseWriter, r *http.Request) {
 	if plan.returnFullText {
 		resp.GeneratedText = plan.inputs + choice.Text
 	}
-	if plan.details {
-		pieces := newPieceCache(h.svc, plan.gr.Model)
+	if plan.details || run.recording() {
+		// A cached answer keeps the pieces either way, so that the
+		// streamed form of the request can be served from it.
+		pieces := run.pieces(plan.gr.Model)
 		if err := pieces.load(ctx, resultTokenIDs(res.Choices)); err != nil {
 			fail(err)
 			return
 		}
-		d := &api.GenerateDetails{
-			FinishReason:    choice.Finish.TGI(),
-			GeneratedTokens: len(choice.Tokens),
-			Seed:            plan.seed(choice),
-			Prefill:         []api.PrefillToken{},
-			Tokens:          make([]api.GeneratedToken, len(choice.Tokens)),
+		if plan.details {
+			resp.Details = tgiDetails(plan, res, choice, pieces)
 		}
-		if plan.decoderInputDetails {
-			for _, pt := range res.Prompt {
-				var lp *float32
-				if pt.Logprob != nil {
-					v := finiteLogprob(*pt.Logprob)
-					lp = &v
-				}
-				d.Prefill = append(d.Prefill, api.PrefillToken{ID: pt.ID, Text: pt.Text, Logprob: lp})
-			}
-		}
-		for i, t := range choice.Tokens {
-			d.Tokens[i] = tgiToken(t, pieces)
-			if plan.topN > 0 {
-				d.TopTokens = append(d.TopTokens, tgiTopTokens(t, pieces))
-			}
-		}
-		resp.Details = d
 	}
+	run.done(ctx)
 	h.srv.writeJSON(w, r, http.StatusOK, resp)
+}
+
+// tgiDetails builds the details of a /generate answer.
+func tgiDetails(plan *tgiPlan, res *serving.GenerateResult, choice generate.Result, pieces *pieceCache) *api.GenerateDetails {
+	d := &api.GenerateDetails{
+		FinishReason:    choice.Finish.TGI(),
+		GeneratedTokens: len(choice.Tokens),
+		Seed:            plan.seed(choice),
+		Prefill:         []api.PrefillToken{},
+		Tokens:          make([]api.GeneratedToken, len(choice.Tokens)),
+	}
+	if plan.decoderInputDetails {
+		for _, pt := range res.Prompt {
+			var lp *float32
+			if pt.Logprob != nil {
+				v := finiteLogprob(*pt.Logprob)
+				lp = &v
+			}
+			d.Prefill = append(d.Prefill, api.PrefillToken{ID: pt.ID, Text: pt.Text, Logprob: lp})
+		}
+	}
+	for i, t := range choice.Tokens {
+		d.Tokens[i] = tgiToken(t, pieces)
+		if plan.topN > 0 {
+			d.TopTokens = append(d.TopTokens, tgiTopTokens(t, pieces))
+		}
+	}
+	return d
+}
+
+// tgiCacheBegin looks a TGI generation up. /generate and /generate_stream
+// share entries; the key holds every field but model (keyed apart), and a
+// stream's decoder_input_details is cleared (streams ignore it), so a
+// stream finds the answer of the same request sent to /generate without
+// it.
+func (h *inference) tgiCacheBegin(w http.ResponseWriter, r *http.Request, plan *tgiPlan, req api.GenerateRequest, stream bool) *cacheRun {
+	return h.cacheBegin(w, r, cacheKey{endpoint: "tgi/generate", model: plan.gr.Model, request: tgiCacheRequest(req, stream),
+		deterministic: respcache.Deterministic(plan.gr.Params.Sampling)})
+}
+
+// tgiCacheRequest is a TGI generation's part of its cache key.
+func tgiCacheRequest(req api.GenerateRequest, stream bool) api.GenerateRequest {
+	req.Model = ""
+	if stream && req.Parameters != nil {
+		p := *req.Parameters
+		p.DecoderInputDetails = false
+		req.Parameters = &p
+	}
+	return req
+}
+
+// tgiPrepare truncates the prompt for a generation that runs (a cached
+// answer needs no prompt).
+func (h *inference) tgiPrepare(ctx context.Context, run *cacheRun, plan *tgiPlan) error {
+	if plan.truncate <= 0 || run.hit != nil {
+		return nil
+	}
+	return h.truncatePrompt(ctx, plan, plan.truncate)
 }
 
 // seed is the seed TGI reports: the sampler's, or null for greedy
@@ -121,26 +171,22 @@ func tgiTopTokens(t generate.Token, pieces *pieceCache) []api.GeneratedToken {
 	return out
 }
 
-// tgiDecode reads and validates a TGI generation request.
-func (h *inference) tgiDecode(r *http.Request, stream bool) (*tgiPlan, error) {
+// tgiDecode reads and validates a TGI generation request; the caller
+// applies truncation with tgiPrepare.
+func (h *inference) tgiDecode(r *http.Request, stream bool) (*tgiPlan, api.GenerateRequest, error) {
 	var req api.GenerateRequest
 	if re := decodeRequest(r, &req); re != nil {
-		return nil, re
+		return nil, req, re
 	}
 	model, err := h.resolveModel(req.Model, skills.TaskTextGeneration)
 	if err != nil {
-		return nil, err
+		return nil, req, err
 	}
 	plan, err := newTGIPlan(&req, model, stream)
 	if err != nil {
-		return nil, err
+		return nil, req, err
 	}
-	if p := req.Parameters; p != nil && p.Truncate != nil {
-		if err := h.truncatePrompt(r.Context(), plan, *p.Truncate); err != nil {
-			return nil, err
-		}
-	}
-	return plan, nil
+	return plan, req, nil
 }
 
 // tgiInvalid is a TGI validation error, worded as TGI words them.
@@ -211,6 +257,12 @@ func newTGIPlan(req *api.GenerateRequest, model string, stream bool) (*tgiPlan, 
 	if err := tgiSampling(p, &params.Sampling); err != nil {
 		return nil, err
 	}
+	if p.Truncate != nil {
+		if *p.Truncate <= 0 {
+			return nil, tgiInvalid("`truncate` must be strictly positive")
+		}
+		plan.truncate = *p.Truncate
+	}
 	// TGI samples when asked to, or when any sampling parameter is set.
 	plan.sampling = p.DoSample || p.Temperature != nil && *p.Temperature != 1 || p.TopK != nil || p.TopP != nil
 	if !plan.sampling {
@@ -267,9 +319,6 @@ func tgiSampling(p *api.GenerateParameters, s *generate.SamplingParams) error {
 // truncatePrompt keeps the last n tokens of the inputs, as TGI's truncate
 // does (the tokenizer truncating from the left).
 func (h *inference) truncatePrompt(ctx context.Context, plan *tgiPlan, n int) error {
-	if n <= 0 {
-		return tgiInvalid("`truncate` must be strictly positive")
-	}
 	_, toks, err := h.svc.Tokenize(ctx, serving.TokenizeRequest{Model: plan.gr.Model, Texts: []string{plan.inputs}, AddSpecialTokens: true})
 	if err != nil {
 		return err

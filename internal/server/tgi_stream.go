@@ -19,14 +19,20 @@ var errNoTokens = errors.New("server: the generation ended without generating a 
 // event get their own status (TGI sends them as events of a 200 stream);
 // later ones end the stream with an error event.
 func (h *inference) tgiGenerateStream(w http.ResponseWriter, r *http.Request) {
-	plan, err := h.tgiDecode(r, true)
+	plan, req, err := h.tgiDecode(r, true)
 	if err != nil {
 		writeHFReply(w, r, tgiReply(err))
 		return
 	}
 	ctx := r.Context()
+	run := h.tgiCacheBegin(w, r, plan, req, true)
+	defer run.close()
+	if err := h.tgiPrepare(ctx, run, plan); err != nil {
+		writeHFReply(w, r, tgiReply(err))
+		return
+	}
 	sse := newSSEWriter(w, "data:")
-	pieces := newPieceCache(h.svc, plan.gr.Model)
+	pieces := run.pieces(plan.gr.Model)
 	var held *serving.GenerateEvent
 	index := 0
 	send := func(ev serving.GenerateEvent, last *api.GenerateStreamEvent) error {
@@ -40,7 +46,7 @@ func (h *inference) tgiGenerateStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return sse.event(out)
 	}
-	res, err := generateStreamed(ctx, h.svc.Generate, plan.gr, func(ev serving.GenerateEvent) error {
+	res, err := generateStreamed(ctx, run.generate(0), plan.gr, func(ev serving.GenerateEvent) error {
 		if err := pieces.load(ctx, appendTokenIDs(nil, ev.Token)); err != nil {
 			return err
 		}
@@ -64,6 +70,9 @@ func (h *inference) tgiGenerateStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// Stored before the last event, so that a request sent once this one
+	// is answered finds it.
+	run.done(ctx)
 	choice := res.Choices[0]
 	text := choice.Text
 	if plan.returnFullText {

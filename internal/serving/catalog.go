@@ -3,7 +3,8 @@
 // max_loaded_models and a memory budget, pins, keep-alive, load timeouts)
 // and runs requests on them (Service: generation, embeddings,
 // classification, reranking, tokenization, each request holding a lease on
-// its model for its whole run); breakers and schedulers come later.
+// its model for its whole run, behind a per-model circuit breaker and
+// concurrency bound when configured: see guard.go).
 //
 // This file holds the Catalog: the set of models that are configured and
 // resolved to a local folder, known before any of them is loaded.

@@ -15,11 +15,11 @@ import (
 const multiLabel = "multi_label_classification"
 
 // classify is Classify's work; see its documentation.
-func (s *Service) classify(ctx context.Context, req ClassifyRequest) (*ClassifyResult, error) {
+func (s *Service) classify(ctx context.Context, c *call, req ClassifyRequest) (*ClassifyResult, error) {
 	if req.Pairs == nil && len(req.Inputs) == 0 || req.Pairs != nil && len(req.Pairs) == 0 {
 		return nil, inputErr("inputs", "must hold at least one input")
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, skills.TaskClassification)
+	lease, rt, err := s.acquire(ctx, c, req.Model, skills.TaskClassification)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +64,11 @@ func (s *Service) classify(ctx context.Context, req ClassifyRequest) (*ClassifyR
 }
 
 // rerank is Rerank's work; see its documentation.
-func (s *Service) rerank(ctx context.Context, req RerankRequest) (*RerankResult, error) {
+func (s *Service) rerank(ctx context.Context, c *call, req RerankRequest) (*RerankResult, error) {
 	if len(req.Texts) == 0 {
 		return nil, inputErr("texts", "must hold at least one text")
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, skills.TaskRerank)
+	lease, rt, err := s.acquire(ctx, c, req.Model, skills.TaskRerank)
 	if err != nil {
 		return nil, err
 	}

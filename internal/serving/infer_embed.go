@@ -8,7 +8,7 @@ import (
 )
 
 // embed is Embed's work; see its documentation.
-func (s *Service) embed(ctx context.Context, req EmbedRequest) (*EmbedResult, error) {
+func (s *Service) embed(ctx context.Context, c *call, req EmbedRequest) (*EmbedResult, error) {
 	if len(req.Inputs) == 0 {
 		return nil, inputErr("input", "must hold at least one input")
 	}
@@ -18,7 +18,7 @@ func (s *Service) embed(ctx context.Context, req EmbedRequest) (*EmbedResult, er
 	if req.Dimensions < 0 {
 		return nil, inputErr("dimensions", "%d must be positive", req.Dimensions)
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, skills.TaskEmbeddings)
+	lease, rt, err := s.acquire(ctx, c, req.Model, skills.TaskEmbeddings)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func generateTask(req GenerateRequest) (skills.Task, error) {
 }
 
 // generate is Generate's work; see its documentation.
-func (s *Service) generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (*GenerateResult, error) {
+func (s *Service) generate(ctx context.Context, c *call, req GenerateRequest, emit func(GenerateEvent) error) (*GenerateResult, error) {
 	task, err := generateTask(req)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func (s *Service) generate(ctx context.Context, req GenerateRequest, emit func(G
 	if req.PromptLogprobs > generate.MaxTopLogprobs {
 		return nil, &generate.ParamError{Param: "top_logprobs", Msg: fmt.Sprintf("%d prompt alternatives asked, at most %d", req.PromptLogprobs, generate.MaxTopLogprobs)}
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, task)
+	lease, rt, err := s.acquire(ctx, c, req.Model, task)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ func (s *Service) tokenize(ctx context.Context, req TokenizeRequest) (string, []
 	if len(req.Texts) == 0 {
 		return "", nil, inputErr("inputs", "must hold at least one text")
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, "")
+	lease, rt, err := s.acquire(ctx, nil, req.Model, "")
 	if err != nil {
 		return "", nil, err
 	}
@@ -48,7 +48,7 @@ func (s *Service) decode(ctx context.Context, req DecodeRequest) (string, []stri
 	if len(req.IDs) == 0 {
 		return "", nil, inputErr("ids", "must hold at least one list of ids")
 	}
-	lease, rt, err := s.acquire(ctx, req.Model, "")
+	lease, rt, err := s.acquire(ctx, nil, req.Model, "")
 	if err != nil {
 		return "", nil, err
 	}

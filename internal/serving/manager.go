@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hfserve/internal/models"
+	"hfserve/internal/retry"
 )
 
 // ManagerOptions configure a Manager. Zero limits mean no limit, except
@@ -41,10 +42,23 @@ type ManagerOptions struct {
 	// PerModel holds per-model policies by name. A model missing from it
 	// takes the policy its catalog Entry.Spec gives (PolicyFromSpec).
 	PerModel map[string]ModelPolicy
+	// OnUnload, when set, is called for every unload once the model is
+	// closed and before Unload returns, with the reason ("" for shutdown),
+	// on the goroutine that unloads it and outside the Manager's lock: the
+	// response cache invalidates a model's answers when an operator
+	// unloads it.
+	OnUnload func(model string, reason EvictReason)
 	// Logger receives loads, failures and evictions; nil discards them.
 	Logger *slog.Logger
-	// Clock tells the time for last-use and keep-alive; nil is time.Now.
+	// Clock tells the time for last-use, keep-alive and the load backoff;
+	// nil is time.Now.
 	Clock func() time.Time
+	// LoadBackoff spaces out the loads of a model that keeps failing to
+	// load: after its n-th failure in a row, requests (not Load or
+	// Preload) get a *LoadBackoffError at once until LoadBackoff.Delay(n-1)
+	// has passed, and the next request after that tries again. The zero
+	// value retries at once (every request tries a failed model again).
+	LoadBackoff retry.Backoff
 }
 
 // Manager owns the lifecycle of the catalog's models: it loads them on
@@ -112,6 +126,11 @@ type slot struct {
 	lastUsed      time.Time
 	useSeq        uint64
 	unloads       uint64 // completed unloads, so Unload knows its own finished
+
+	// failStreak counts the loads failed in a row; while StateFailed,
+	// requests before retryAt get a *LoadBackoffError.
+	failStreak int
+	retryAt    time.Time
 
 	hits, misses, loads, loadFailures uint64
 	evictions                         Evictions
@@ -238,6 +257,10 @@ func (m *Manager) acquire(ctx context.Context, name string, request bool) (*Leas
 			if err := ctx.Err(); err != nil {
 				m.mu.Unlock()
 				return nil, fmt.Errorf("serving: model %q: %w", name, err)
+			}
+			if err := m.backoffLocked(s, request); err != nil {
+				m.mu.Unlock()
+				return nil, err
 			}
 			m.startLoadLocked(s)
 		}

@@ -9,6 +9,7 @@ import (
 	"hfserve/internal/config"
 	"hfserve/internal/models"
 	"hfserve/internal/models/auto"
+	"hfserve/internal/retry"
 	"hfserve/internal/safetensors"
 	"hfserve/internal/tensor"
 )
@@ -63,6 +64,11 @@ func (p ModelPolicy) keepAlive(def time.Duration) time.Duration {
 	return def
 }
 
+// loadBackoffJitter spreads a failed model's retries over the back half of
+// each wait ("equal jitter"), so replicas that failed together do not all
+// retry together.
+const loadBackoffJitter = 0.5
+
 // OptionsFromConfig maps the configuration's manager knobs onto
 // ManagerOptions for cat. available is the memory the process may use
 // (hardware.DetectMemory's Available); a percentage max_memory is a share
@@ -76,6 +82,12 @@ func OptionsFromConfig(cfg *config.Config, cat *Catalog, available int64) Manage
 		CapacityWait:    cfg.CapacityWait,
 		KeepAlive:       cfg.KeepAlive,
 		Preload:         cfg.Preload,
+	}
+	if cfg.EnableCircuitBreaker && cfg.ModelLoadBackoff > 0 {
+		// Capped at the breaker's open timeout and only ever shortened by
+		// the jitter, so the breaker's first probe after opening always
+		// finds the load due rather than refused.
+		opts.LoadBackoff = retry.Backoff{Initial: cfg.ModelLoadBackoff, Max: cfg.CircuitTimeout(), Jitter: loadBackoffJitter}
 	}
 	if cfg.MaxMemory.Percent == 0 || available > 0 {
 		limit := cfg.MaxMemory.Limit(uint64(max(available, 0)))

@@ -252,6 +252,7 @@ func (m *Manager) finishLoadLocked(s *slot, call *loadCall, model models.Model, 
 	switch {
 	case err == nil:
 		s.state = StateLoaded
+		s.failStreak, s.retryAt = 0, time.Time{}
 		s.model = model
 		s.measured = measured
 		if measured > 0 {
@@ -271,6 +272,10 @@ func (m *Manager) finishLoadLocked(s *slot, call *loadCall, model models.Model, 
 		s.err = err
 		s.lastLoadError = err
 		s.loadFailures++
+		if b := m.opts.LoadBackoff; b.Initial > 0 {
+			s.retryAt = m.now().Add(b.Delay(s.failStreak))
+		}
+		s.failStreak++
 	}
 	close(call.done)
 	m.broadcastLocked()

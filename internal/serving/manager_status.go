@@ -14,7 +14,7 @@ const (
 	// StateLoaded: resident and serving.
 	StateLoaded State = "loaded"
 	// StateFailed: the last load failed (ModelStatus.Error says why); the
-	// next Acquire tries again.
+	// next Acquire tries again, once ManagerOptions.LoadBackoff allows.
 	StateFailed State = "failed"
 	// StateUnloading: being unloaded, or draining its last requests after
 	// an Unload.

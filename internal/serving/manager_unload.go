@@ -28,6 +28,10 @@ func (m *Manager) finishUnloads(jobs []unloadJob) {
 		if err != nil {
 			m.log.Warn("closing model", "model", j.s.entry.Name, "err", err)
 		}
+		// Before the state changes, so that Unload returns after it.
+		if m.opts.OnUnload != nil {
+			m.opts.OnUnload(j.s.entry.Name, j.reason)
+		}
 		m.mu.Lock()
 		j.s.state = StateAvailable
 		j.s.model = nil

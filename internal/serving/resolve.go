@@ -24,13 +24,16 @@ func (s *Service) resolve(name string) (Entry, error) {
 // the catalog entry before anything is loaded, so a request for the wrong
 // kind of model never costs a load or evicts another model. The caller
 // must Release the lease.
-func (s *Service) acquire(ctx context.Context, name string, task skills.Task) (*Lease, *Runtime, error) {
+func (s *Service) acquire(ctx context.Context, c *call, name string, task skills.Task) (*Lease, *Runtime, error) {
 	e, err := s.resolve(name)
 	if err != nil {
 		return nil, nil, err
 	}
 	if serves := e.Serves(); task != "" && !serves.HasTask(task) {
 		return nil, nil, &TaskError{Model: e.Name, Task: task, Serves: serves.Tasks}
+	}
+	if err := s.enter(ctx, c, e.Name); err != nil {
+		return nil, nil, err
 	}
 	lease, err := s.m.Acquire(ctx, e.Name)
 	if err != nil {

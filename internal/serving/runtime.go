@@ -85,8 +85,15 @@ func BatchingLoader(pool *tensor.Pool, b Batching) LoadFunc {
 
 // LoadRuntime loads one entry and starts its scheduler as b says. The
 // tokenizer and templates are read before the weights, so a folder with a
-// broken tokenizer fails fast and cheaply.
+// broken tokenizer fails fast and cheaply. The model is wrapped so that a
+// panic in a forward pass becomes a *PanicError for the requests it ran.
 func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions, b Batching) (*Runtime, error) {
+	return loadRuntime(ctx, e, opts, b, nil)
+}
+
+// loadRuntime is LoadRuntime; wrap, when not nil, decorates the engine's
+// model before anything uses it (tests inject faults with it).
+func loadRuntime(ctx context.Context, e Entry, opts models.LoadOptions, b Batching, wrap func(models.Model) models.Model) (*Runtime, error) {
 	if !e.Detection.Supported {
 		return nil, fmt.Errorf("serving: model %q: %w: %s", e.Name, models.ErrUnsupported, e.Detection.Reason)
 	}
@@ -110,7 +117,10 @@ func LoadRuntime(ctx context.Context, e Entry, opts models.LoadOptions, b Batchi
 	if err != nil {
 		return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
 	}
-	rt.Model = m
+	if wrap != nil {
+		m = wrap(m)
+	}
+	rt.Model = guardModel(e.Name, m)
 	rt.MaxContext = m.Info().MaxPositions
 	if mc := e.Spec.MaxContext; mc > 0 && (rt.MaxContext <= 0 || mc < rt.MaxContext) {
 		rt.MaxContext = mc

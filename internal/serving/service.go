@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"hfserve/internal/generate"
 	"hfserve/internal/skills"
@@ -20,21 +21,56 @@ import (
 // it: 400), a *generate.ParamError (400), a *generate.ContextLengthError
 // (prompt too long: 422 with the numbers), a *CapacityError (503 with
 // Retry-After), ErrLoadTimeout (503), a *LoadError (500: the model is
-// broken), ErrClosed (503), and the request context's error.
+// broken), a *LoadBackoffError (503 with Retry-After: the model failed to
+// load and its next attempt is not due), a *BreakerOpenError (503 with
+// Retry-After: the model keeps failing), a *PanicError (500: the model
+// panicked; the process goes on), ErrClosed (503), and the request
+// context's error (its deadline, or the client gone).
+//
+// Fault tolerance (ServiceOptions, see guard.go): with breakers, each
+// model's Generate, Embed, Classify and Rerank requests pass its circuit
+// breaker, which counts the model's failures (never the client's) and
+// refuses requests while open; with a concurrency bound, at most that many
+// run on one model at once and the rest wait within their deadline.
 type Service struct {
 	m            *Manager
 	cat          *Catalog
 	defaultModel string
+	opts         ServiceOptions
+	log          *slog.Logger
+	// guards holds each catalog model's breaker and concurrency places;
+	// built once, never changed.
+	guards map[string]*modelGuard
 }
 
-// NewService serves m's catalog. Requests that name no model go to the
-// first model of the catalog (the built-in one when nothing is configured).
+// NewService serves m's catalog without breakers or concurrency bounds.
+// Requests that name no model go to the first model of the catalog (the
+// built-in one when nothing is configured).
 func NewService(m *Manager) *Service {
-	s := &Service{m: m, cat: m.opts.Catalog}
+	s, err := NewServiceWith(m, ServiceOptions{})
+	if err != nil {
+		// The zero options cannot fail.
+		panic(err)
+	}
+	return s
+}
+
+// NewServiceWith serves m's catalog with opts's fault tolerance. It fails
+// on invalid breaker settings.
+func NewServiceWith(m *Manager, opts ServiceOptions) (*Service, error) {
+	s := &Service{m: m, cat: m.opts.Catalog, opts: opts, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	guards, err := newGuards(s.cat, opts, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.guards = guards
 	if es := s.cat.Entries(); len(es) > 0 {
 		s.defaultModel = es[0].Name
 	}
-	return s
+	return s, nil
 }
 
 // Manager is the manager the service runs on.
@@ -217,8 +253,15 @@ type GenerateResult struct {
 // generation and is returned. Cancelling ctx stops it at the next step.
 // Every choice's parameters and context length are checked before any
 // forward pass runs. On error no result is returned.
-func (s *Service) Generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (*GenerateResult, error) {
-	return s.generate(ctx, req, emit)
+func (s *Service) Generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (res *GenerateResult, err error) {
+	err = s.guarded(ctx, func(c *call) (err error) {
+		res, err = s.generate(ctx, c, req, c.wrapEmit(emit))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // EmbedRequest asks for one embedding per input.
@@ -264,8 +307,15 @@ type EmbedResult struct {
 // Inputs run in length-sorted batches of bounded size. An empty Inputs is
 // an *InputError ("input"); a model that does not serve embeddings a
 // *TaskError.
-func (s *Service) Embed(ctx context.Context, req EmbedRequest) (*EmbedResult, error) {
-	return s.embed(ctx, req)
+func (s *Service) Embed(ctx context.Context, req EmbedRequest) (res *EmbedResult, err error) {
+	err = s.guarded(ctx, func(c *call) (err error) {
+		res, err = s.embed(ctx, c, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // ClassifyRequest classifies each input (TEI's /predict): single texts, or
@@ -297,8 +347,15 @@ type ClassifyResult struct {
 // Classify runs a sequence classification model. Inputs and Pairs are
 // checked and truncated as EmbedRequest's inputs; an empty list is an
 // *InputError ("inputs"). Equal scores keep the labels' id order.
-func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (*ClassifyResult, error) {
-	return s.classify(ctx, req)
+func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (res *ClassifyResult, err error) {
+	err = s.guarded(ctx, func(c *call) (err error) {
+		res, err = s.classify(ctx, c, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // RerankRequest scores texts against a query with a cross-encoder.
@@ -328,8 +385,15 @@ type RerankResult struct {
 // (Query, text) pairs encoded with the tokenizer's pair template. Texts
 // are checked and truncated as EmbedRequest's inputs; an empty Texts is an
 // *InputError ("texts"). Equal scores keep the texts' order.
-func (s *Service) Rerank(ctx context.Context, req RerankRequest) (*RerankResult, error) {
-	return s.rerank(ctx, req)
+func (s *Service) Rerank(ctx context.Context, req RerankRequest) (res *RerankResult, err error) {
+	err = s.guarded(ctx, func(c *call) (err error) {
+		res, err = s.rerank(ctx, c, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // TokenizeRequest encodes texts with a model's tokenizer.
