@@ -61,7 +61,10 @@ start() { # name dir batching [extra flags...]
 	local name=$1 dir=$2 batching=$3
 	shift 3
 	stop
+	# The response cache is off: these runs measure the engine and the
+	# batcher, and repeated prompts across runs would be cache hits.
 	"$HF" serve --listen 127.0.0.1:$PORT --model "$name=$dir" --enable-batching="$batching" --preload \
+		--enable-caching=false \
 		--keep-alive -1 --log-level warn --data-dir "$WORK/data" "$@" 2>"$OUT/server.log" &
 	SERVER_PID=$!
 	for _ in $(seq 600); do
