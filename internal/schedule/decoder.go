@@ -8,8 +8,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/generate"
 	"hfserve/internal/models"
+	"hfserve/internal/telemetry"
 )
 
 // Errors callers may test for with errors.Is.
@@ -46,6 +50,25 @@ type DecoderOptions struct {
 	// overrun mid-generation; a sequence that does not fit waits for others
 	// to finish.
 	MaxKVBytes int64
+	// OnStep, when not nil, is told of every forward pass: the sequences
+	// and new tokens it ran and how long it took, sampling included. It
+	// runs on the scheduler goroutine, so it must be quick.
+	OnStep func(StepInfo)
+	// Tracer, when not nil, traces queue waits and steps (see tracing);
+	// Model names the model in their attributes.
+	Tracer trace.Tracer
+	Model  string
+}
+
+// StepInfo describes one batched forward pass: a decoder step or an
+// encoder batch.
+type StepInfo struct {
+	// Seqs counts the sequences (decoder) or inputs (encoder) it ran.
+	Seqs int
+	// Tokens counts its new tokens (decoder) or padded tokens (encoder).
+	Tokens int
+	// Duration is how long it took.
+	Duration time.Duration
 }
 
 func (o DecoderOptions) withDefaults() DecoderOptions {
@@ -79,6 +102,7 @@ type DecoderStats struct {
 type Decoder struct {
 	dec        models.Decoder
 	opts       DecoderOptions
+	tr         tracing
 	kvPerToken int64
 	vocab      int
 
@@ -104,6 +128,8 @@ type seqJob struct {
 	prompt   []int32
 	kv       int64
 	enqueued time.Time
+	// endQueue ends the queue span (a no-op when not traced).
+	endQueue func()
 
 	// Owned by the loop goroutine.
 	cache *models.KVCache
@@ -127,6 +153,7 @@ func NewDecoder(dec models.Decoder, opts DecoderOptions) *Decoder {
 	d := &Decoder{
 		dec:        dec,
 		opts:       opts.withDefaults(),
+		tr:         newTracing(opts.Tracer, opts.Model, telemetry.KindDecoder),
 		kvPerToken: info.KVBytesPerToken,
 		vocab:      info.OutputDim(false),
 		ctx:        ctx,
@@ -160,12 +187,23 @@ func (d *Decoder) Run(ctx context.Context, seq *generate.Sequence, emit func(gen
 	if len(prompt) == 0 {
 		return partial(nil), RunStats{}, fmt.Errorf("schedule: empty prompt: %w", models.ErrBadInput)
 	}
-	j := &seqJob{ctx: ctx, seq: seq, prompt: prompt, kv: int64(seq.MaxLen()) * d.kvPerToken, enqueued: time.Now(), notify: make(chan struct{}, 1)}
+	j := &seqJob{ctx: ctx, seq: seq, prompt: prompt, kv: int64(seq.MaxLen()) * d.kvPerToken, enqueued: time.Now(), notify: make(chan struct{}, 1), endQueue: func() {}}
 	if lim := d.opts.MaxKVBytes; lim > 0 && j.kv > lim {
 		return partial(nil), RunStats{}, fmt.Errorf("%w: %d tokens need %d bytes of KV cache, the model's budget is %d bytes",
 			ErrTooLarge, seq.MaxLen(), j.kv, lim)
 	}
 	d.mu.Lock()
+	// Sequences of callers already gone do not hold places in the queue.
+	kept := d.queue[:0]
+	for _, q := range d.queue {
+		if q.abandoned.Load() || q.ctx.Err() != nil {
+			q.finish(nil, context.Cause(q.ctx))
+			continue
+		}
+		kept = append(kept, q)
+	}
+	clear(d.queue[len(kept):])
+	d.queue = kept
 	switch {
 	case d.closed:
 		d.mu.Unlock()
@@ -174,6 +212,7 @@ func (d *Decoder) Run(ctx context.Context, seq *generate.Sequence, emit func(gen
 		d.mu.Unlock()
 		return partial(nil), RunStats{}, fmt.Errorf("%w: %d sequences waiting", ErrQueueFull, d.opts.MaxQueue)
 	}
+	j.endQueue = d.tr.queueSpan(ctx)
 	d.queue = append(d.queue, j)
 	d.mu.Unlock()
 	d.kick()
@@ -305,9 +344,12 @@ func (d *Decoder) admit() bool {
 		}
 		j.cache = cache
 		d.kvUsed += j.kv
+		now := time.Now()
 		j.mu.Lock()
-		j.started = time.Now()
+		j.started = now
 		j.mu.Unlock()
+		telemetry.RequestFrom(j.ctx).Scheduled(now.Sub(j.enqueued), now)
+		j.endQueue()
 		d.active = append(d.active, j)
 	}
 	d.nActive = len(d.active)
@@ -374,13 +416,35 @@ func (d *Decoder) step() {
 		jobs, chunks = append(jobs, j), append(chunks, n)
 		budget -= n
 	}
+	var traced []context.Context
+	if d.tr.tracer != nil {
+		traced = make([]context.Context, len(jobs))
+		for i, j := range jobs {
+			traced[i] = j.ctx
+		}
+	}
+	sctx, span, ok := d.tr.batchSpan("hfserve.batch_step", traced, len(jobs), d.opts.MaxStepTokens-budget)
+	if ok {
+		defer span.End()
+	}
+	began := time.Now()
+	endForward := d.tr.child(sctx, "hfserve.forward")
 	logits, err := d.forward(batch)
+	endForward()
 	d.steps.Add(1)
 	d.stepTokens.Add(uint64(d.opts.MaxStepTokens - budget))
 	d.stepSeqs.Add(uint64(len(jobs)))
+	if d.opts.OnStep != nil {
+		defer func() {
+			d.opts.OnStep(StepInfo{Seqs: len(jobs), Tokens: d.opts.MaxStepTokens - budget, Duration: time.Since(began)})
+		}()
+	}
 	if err != nil {
 		if d.ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
+		}
+		if ok {
+			span.SetStatus(codes.Error, err.Error())
 		}
 		for _, j := range jobs {
 			d.retire(j, nil, fmt.Errorf("schedule: forward pass: %w", err))
@@ -389,6 +453,8 @@ func (d *Decoder) step() {
 		return
 	}
 	off := batch.RowOffsets()
+	endSample := d.tr.child(sctx, "hfserve.sample")
+	defer endSample()
 	var ended []*seqJob
 	for i, j := range jobs {
 		if chunks[i] > 0 {
@@ -399,6 +465,9 @@ func (d *Decoder) step() {
 		}
 		row := logits[off[i]*d.vocab : off[i+1]*d.vocab]
 		tok, done, err := nextToken(j.seq, row)
+		if err == nil {
+			telemetry.RequestFrom(j.ctx).Token(time.Now())
+		}
 		switch {
 		case err != nil:
 			d.retire(j, nil, fmt.Errorf("schedule: %w", err))
@@ -444,6 +513,7 @@ func (j *seqJob) deliver(tok generate.Token) {
 
 // finish ends the job, with a last token when it has one.
 func (j *seqJob) finish(tok *generate.Token, err error) {
+	j.endQueue() // a job failed while queued ends its wait here
 	j.mu.Lock()
 	if !j.finished {
 		if tok != nil {

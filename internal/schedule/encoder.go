@@ -8,7 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/models"
+	"hfserve/internal/telemetry"
 )
 
 // EncoderOptions bound an encoder batcher. Zero fields take the defaults
@@ -27,6 +30,14 @@ type EncoderOptions struct {
 	MaxWait time.Duration
 	// MaxQueue is the most inputs waiting (max_queue_size); default 4096.
 	MaxQueue int
+	// OnBatch, when not nil, is told of every forward pass (StepInfo's
+	// Seqs are its inputs, Tokens its padded tokens). It runs on the
+	// batcher goroutine, so it must be quick.
+	OnBatch func(StepInfo)
+	// Tracer, when not nil, traces queue waits and batches (see tracing);
+	// Model names the model in their attributes.
+	Tracer trace.Tracer
+	Model  string
 }
 
 func (o EncoderOptions) withDefaults() EncoderOptions {
@@ -77,6 +88,7 @@ type EncoderStats struct {
 type Encoder struct {
 	enc   models.Encoder
 	opts  EncoderOptions
+	tr    tracing
 	vocab int
 	pad   int32 // the id padded positions carry (masked anyway)
 
@@ -103,6 +115,8 @@ type encRequest struct {
 	mu       sync.Mutex
 	enqueued time.Time
 	started  time.Time
+	// endQueue ends the queue span (a no-op when not traced).
+	endQueue func()
 }
 
 type encItem struct {
@@ -116,7 +130,8 @@ type encItem struct {
 func NewEncoder(enc models.Encoder, opts EncoderOptions) *Encoder {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Encoder{
-		enc: enc, opts: opts.withDefaults(), vocab: enc.Info().VocabSize, pad: int32(max(enc.Info().PadTokenID, 0)),
+		enc: enc, opts: opts.withDefaults(), tr: newTracing(opts.Tracer, opts.Model, telemetry.KindEncoder),
+		vocab: enc.Info().VocabSize, pad: int32(max(enc.Info().PadTokenID, 0)),
 		ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	go e.loop()
@@ -145,8 +160,10 @@ func (e *Encoder) Run(ctx context.Context, inputs []EncoderInput) ([]EncoderResu
 		}
 	}
 	now := time.Now()
-	req := &encRequest{ctx: ctx, results: make([]EncoderResult, len(inputs)), pending: len(inputs), done: make(chan struct{}), enqueued: now}
+	req := &encRequest{ctx: ctx, results: make([]EncoderResult, len(inputs)), pending: len(inputs), done: make(chan struct{}), enqueued: now, endQueue: func() {}}
 	e.mu.Lock()
+	// Inputs of callers already gone do not hold places in the queue.
+	e.dropCancelledLocked()
 	switch {
 	case e.closed:
 		e.mu.Unlock()
@@ -157,6 +174,7 @@ func (e *Encoder) Run(ctx context.Context, inputs []EncoderInput) ([]EncoderResu
 		e.mu.Unlock()
 		return nil, RunStats{}, fmt.Errorf("%w: %d inputs waiting, bound %d", ErrQueueFull, len(e.queue), e.opts.MaxQueue)
 	}
+	req.endQueue = e.tr.queueSpan(ctx)
 	for i, in := range inputs {
 		e.queue = append(e.queue, &encItem{req: req, index: i, in: in, enqueued: now})
 	}
@@ -166,7 +184,20 @@ func (e *Encoder) Run(ctx context.Context, inputs []EncoderInput) ([]EncoderResu
 	select {
 	case <-req.done:
 	case <-ctx.Done():
-		e.kick() // let the loop drop our queued inputs
+		// Our queued inputs leave now, so that the room they held in the
+		// queue is free when we return.
+		e.mu.Lock()
+		kept := e.queue[:0]
+		for _, it := range e.queue {
+			if it.req != req {
+				kept = append(kept, it)
+			}
+		}
+		clear(e.queue[len(kept):])
+		e.queue = kept
+		e.mu.Unlock()
+		req.fail(ctx.Err())
+		e.kick()
 		return nil, req.stats(), ctx.Err()
 	}
 	req.mu.Lock()
@@ -192,6 +223,7 @@ func (r *encRequest) statsLocked() RunStats {
 
 // fail ends the request with err unless it already ended.
 func (r *encRequest) fail(err error) {
+	r.endQueue()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending > 0 {
@@ -382,10 +414,15 @@ func (e *Encoder) run(batch []*encItem) {
 	now := time.Now()
 	for _, it := range batch {
 		it.req.mu.Lock()
-		if it.req.started.IsZero() {
+		first := it.req.started.IsZero()
+		if first {
 			it.req.started = now
 		}
 		it.req.mu.Unlock()
+		if first {
+			telemetry.RequestFrom(it.req.ctx).Scheduled(now.Sub(it.req.enqueued), now)
+			it.req.endQueue()
+		}
 	}
 	// Sorted by length, so that when the pass is split by the token bound
 	// (or by a future bucketing), neighbours pad little.
@@ -412,12 +449,30 @@ func (e *Encoder) run(batch []*encItem) {
 		}
 		eb.InputIDs[i], eb.AttentionMask[i], eb.TokenTypeIDs[i] = ids, mask, types
 	}
+	var traced []context.Context
+	if e.tr.tracer != nil {
+		for _, it := range batch {
+			traced = append(traced, it.req.ctx)
+		}
+	}
+	bctx, span, ok := e.tr.batchSpan("hfserve.batch", traced, len(batch), len(batch)*seqLen)
+	endSpan := func() {
+		if ok {
+			span.End()
+		}
+	}
 	e.batches.Add(1)
 	e.rows.Add(uint64(len(batch)))
 	e.padded.Add(uint64(len(batch) * seqLen))
 	e.real.Add(uint64(real))
+	endForward := e.tr.child(bctx, "hfserve.forward")
 	out, err := e.encode(eb)
+	endForward()
+	endSpan() // before the results go out: a caller may be waiting to see it
 	free()
+	if e.opts.OnBatch != nil {
+		e.opts.OnBatch(StepInfo{Seqs: len(batch), Tokens: len(batch) * seqLen, Duration: time.Since(now)})
+	}
 	if err != nil {
 		if e.ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
