@@ -7,10 +7,14 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"hfserve/internal/config"
 	"hfserve/internal/hardware"
 	"hfserve/internal/hub"
+	"hfserve/internal/schedule"
 	"hfserve/internal/server"
 	"hfserve/internal/serving"
 	"hfserve/internal/telemetry"
@@ -87,8 +91,40 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	} else {
 		logger.Warn("cannot read available memory; a percentage max_memory means no budget", "err", err)
 	}
+	// Metrics and tracing are built first: the schedulers report their
+	// batches to them.
+	tracing, err := telemetry.NewTracing(ctx, telemetry.TracingOptions{
+		Endpoint: cfg.OTelEndpoint, Protocol: cfg.OTelProtocol, ServiceName: cfg.OTelServiceName,
+		ServiceVersion: build.Version, SamplingRatio: cfg.OTelSamplingRatio,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Last spans out, within a bound: the collector may be gone.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flushCtx); err != nil {
+			logger.Warn("tracing", "err", err)
+		}
+	}()
+	var tracer trace.TracerProvider // nil: the layers below skip tracing entirely
+	if tracing.Enabled() {
+		tracer = tracing.Provider()
+		logger.Info("tracing", "endpoint", cfg.OTelEndpoint, "protocol", cfg.OTelProtocol,
+			"service_name", cfg.OTelServiceName, "sampling_ratio", cfg.OTelSamplingRatio)
+	}
+	var metrics *telemetry.Metrics
+	batching := serving.BatchingFromConfig(&cfg)
+	batching.Tracer = tracer
+	if cfg.MetricsEnabled {
+		metrics = telemetry.NewMetrics(telemetry.MetricsOptions{Version: build.Version})
+		batching.OnBatch = func(model, kind string, st schedule.StepInfo) {
+			metrics.ObserveBatch(model, kind, st.Seqs, st.Tokens, st.Duration)
+		}
+	}
 	mopts := serving.OptionsFromConfig(&cfg, catalog, available)
-	mopts.Load = serving.BatchingLoader(pool, serving.BatchingFromConfig(&cfg))
+	mopts.Load = serving.BatchingLoader(pool, batching)
 	mopts.Logger = logger
 	cache, err := openResponseCache(&cfg, logger)
 	if err != nil {
@@ -125,6 +161,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		RequestTimeout:      cfg.RequestTimeout,
 		ShutdownTimeout:     cfg.ShutdownTimeout,
 		Version:             build.Version,
+		Metrics:             metrics,
+		Tracing:             tracing,
+		LogPrompts:          cfg.LogPrompts,
 	})
 	if err != nil {
 		return err
@@ -134,6 +173,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// when configured; the breakers' state is on /admin/breakers.
 	sopts := serving.ServiceOptionsFromConfig(&cfg)
 	sopts.Logger = logger
+	sopts.Tracer = tracer
 	svc, err := serving.NewServiceWith(manager, sopts)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"strconv"
@@ -18,6 +19,7 @@ const (
 	kindString
 	kindInt
 	kindBool
+	kindFloat
 	kindDuration
 	kindDurationPtr // optional per-model duration: nil inherits the global one
 	kindSize
@@ -52,6 +54,8 @@ func kindOfType(t reflect.Type) valueKind {
 		return kindInt
 	case reflect.Bool:
 		return kindBool
+	case reflect.Float64:
+		return kindFloat
 	}
 	return kindUnsupported
 }
@@ -65,6 +69,8 @@ func kindOf(t reflect.Type) string {
 		return "int"
 	case kindBool:
 		return "bool"
+	case kindFloat:
+		return "float"
 	case kindDuration, kindDurationPtr:
 		return "duration"
 	case kindSize:
@@ -110,6 +116,12 @@ func parseText(t reflect.Type, text string) (reflect.Value, error) {
 			return reflect.Value{}, fmt.Errorf("%q is not a boolean (want true or false)", text)
 		}
 		return reflect.ValueOf(b).Convert(t), nil
+	case kindFloat:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return reflect.Value{}, fmt.Errorf("%q is not a number", text)
+		}
+		return reflect.ValueOf(f).Convert(t), nil
 	}
 	return reflect.Value{}, fmt.Errorf("unsupported type %s", t)
 }
@@ -173,6 +185,8 @@ func formatText(v reflect.Value) string {
 		return strconv.FormatInt(v.Int(), 10)
 	case kindBool:
 		return strconv.FormatBool(v.Bool())
+	case kindFloat:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 	}
 	return fmt.Sprint(v.Interface())
 }

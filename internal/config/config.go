@@ -60,6 +60,12 @@ type Config struct {
 	MaxRequestBodyBytes ByteSize      `key:"max_request_body_bytes" help:"largest request body accepted: bytes or a size such as 8MiB"`
 	LogLevel            string        `key:"log_level" help:"least severe log level written: debug, info, warn or error"`
 	LogFormat           string        `key:"log_format" help:"log line format: text or json"`
+	LogPrompts          bool          `key:"log_prompts" help:"add each request's prompt text to its access log line (off: prompts are never logged)"`
+	MetricsEnabled      bool          `key:"metrics_enabled" help:"serve Prometheus metrics on GET /metrics (open to every client, like /health)"`
+	OTelEndpoint        string        `key:"otel_endpoint" arg:"URL" help:"OpenTelemetry collector to export traces to (http://host:4318 for otel_protocol http, http://host:4317 for grpc; https for TLS); empty: no tracing"`
+	OTelProtocol        string        `key:"otel_protocol" help:"OTLP transport for traces: http (protobuf over HTTP) or grpc"`
+	OTelServiceName     string        `key:"otel_service_name" help:"service.name of exported traces"`
+	OTelSamplingRatio   float64       `key:"otel_sampling_ratio" help:"share of new traces sampled, 0 to 1 (a request that arrives with a sampled traceparent is always traced)"`
 	DataDir             string        `key:"data_dir" arg:"DIR" defaultdoc:"$XDG_DATA_HOME/hfserve, else ~/.local/share/hfserve" help:"folder for hfserve's own state (API keys, downloads)"`
 	AllowDownload       bool          `key:"allow_download" help:"download models missing from the local cache from the Hugging Face Hub"`
 }
@@ -144,6 +150,10 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		MaxRequestBodyBytes:     8 << 20,
 		LogLevel:                "info",
 		LogFormat:               "text",
+		MetricsEnabled:          true,
+		OTelProtocol:            "http",
+		OTelServiceName:         "hfserve",
+		OTelSamplingRatio:       1,
 		DataDir:                 defaultDataDir(lookupEnv),
 	}
 }

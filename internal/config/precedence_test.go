@@ -128,7 +128,8 @@ func TestEveryKeyHasEveryLayer(t *testing.T) {
 		"preload": "true", "read_header_timeout": "3s", "read_timeout": "4s",
 		"write_timeout": "5s", "idle_timeout": "6s", "request_timeout": "7s",
 		"shutdown_timeout": "8s", "max_request_body_bytes": "1MiB", "log_level": "debug",
-		"log_format": "json", "data_dir": "/var/lib/hfserve", "allow_download": "true",
+		"log_format": "json", "log_prompts": "true", "metrics_enabled": "false",
+		"otel_endpoint": "http://collector:4318", "otel_protocol": "grpc", "otel_service_name": "svc", "otel_sampling_ratio": "0.25", "data_dir": "/var/lib/hfserve", "allow_download": "true",
 		"models": "m=org/m", "model_dirs": "/models",
 	}
 	def := reflect.ValueOf(testDefaults())
@@ -166,7 +167,7 @@ func yamlFlow(typ, text string) string {
 	switch typ {
 	case "list", "models":
 		return "[" + text + "]"
-	case "bool", "int":
+	case "bool", "int", "float":
 		return text
 	}
 	return `"` + text + `"`

@@ -28,6 +28,24 @@ func CircuitFailureModes() []string { return []string{"consecutive", "ratio"} }
 // CacheBackends lists the values of cache_backend.
 func CacheBackends() []string { return []string{"memory", "redis"} }
 
+// OTelProtocols lists the values of otel_protocol.
+func OTelProtocols() []string { return []string{"http", "grpc"} }
+
+// checkOTelEndpoint accepts an http or https URL with a host.
+func checkOTelEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: scheme must be http or https", raw)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("%q names no host: want http://host:port", raw)
+	}
+	return nil
+}
+
 // LogFormats lists the values of log_format.
 func LogFormats() []string { return []string{"text", "json"} }
 
@@ -119,6 +137,18 @@ func (c *Config) Validate() error {
 	}
 	p.oneOf("log_level", c.LogLevel, LogLevels())
 	p.oneOf("log_format", c.LogFormat, LogFormats())
+	if c.OTelEndpoint != "" {
+		if err := checkOTelEndpoint(c.OTelEndpoint); err != nil {
+			p.add("otel_endpoint", "%v", err)
+		}
+	}
+	p.oneOf("otel_protocol", c.OTelProtocol, OTelProtocols())
+	if strings.TrimSpace(c.OTelServiceName) == "" {
+		p.add("otel_service_name", "must not be empty")
+	}
+	if c.OTelSamplingRatio < 0 || c.OTelSamplingRatio > 1 {
+		p.add("otel_sampling_ratio", "must be from 0 to 1, got %g", c.OTelSamplingRatio)
+	}
 	if c.DataDir == "" {
 		p.add("data_dir", "empty: set data_dir, or HOME / XDG_DATA_HOME for the default")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -61,6 +62,15 @@ func decodeNode(t reflect.Type, n *yaml.Node, key string) (reflect.Value, *Error
 			return fail("must be true or false, not %s %q", tagName(tag), n.Value)
 		}
 		return reflect.ValueOf(b).Convert(t), nil
+	case kindFloat:
+		if tag != "!!float" && tag != "!!int" {
+			return fail("must be a number, not %s %q", tagName(tag), n.Value)
+		}
+		v, err := parseText(t, n.Value)
+		if err != nil {
+			return fail("%v", err)
+		}
+		return v, nil
 	}
 	return fail("unsupported type %s", t)
 }
@@ -166,6 +176,12 @@ func encodeNode(v reflect.Value) *yaml.Node {
 		return scalar("!!int", strconv.FormatInt(v.Int(), 10))
 	case kindBool:
 		return scalar("!!bool", strconv.FormatBool(v.Bool()))
+	case kindFloat:
+		text := strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		if !strings.ContainsAny(text, ".e") {
+			text += ".0" // so that YAML reads a float without an explicit tag
+		}
+		return scalar("!!float", text)
 	}
 	return scalar("!!str", fmt.Sprint(v.Interface()))
 }

@@ -21,4 +21,10 @@
 // 503 with Retry-After), measure queue time, never run a cancelled caller's
 // work if it has not started, and shut down cleanly: Close rejects new work,
 // lets work in flight finish until its context ends, then cancels the rest.
+//
+// Observability: each request's telemetry.Request (in its context) learns
+// when its work left the queue and when its tokens came out; OnStep and
+// OnBatch report every forward pass (batch metrics); with a Tracer, a
+// request's wait is a span under its own, and each forward pass is the
+// root of its own trace linked to the requests it served (see tracing).
 package schedule

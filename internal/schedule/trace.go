@@ -37,7 +37,8 @@ func (t tracing) queueSpan(ctx context.Context) func() {
 	if t.tracer == nil || !trace.SpanContextFromContext(ctx).IsSampled() {
 		return func() {}
 	}
-	_, span := t.tracer.Start(ctx, "hfserve.queue", trace.WithAttributes(t.attrs...))
+	attrs := append([]attribute.KeyValue{telemetry.AttrRequestID.String(telemetry.RequestID(ctx))}, t.attrs...)
+	_, span := t.tracer.Start(ctx, "hfserve.queue", trace.WithAttributes(attrs...))
 	return sync.OnceFunc(func() { span.End() })
 }
 

@@ -11,8 +11,11 @@ import (
 	"strings"
 	"sync"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/respcache"
 	"hfserve/internal/serving"
+	"hfserve/internal/telemetry"
 )
 
 // cacheRecordVersion versions cacheRecord and the code that fills it; it
@@ -181,9 +184,11 @@ func (h *inference) cacheBegin(w http.ResponseWriter, r *http.Request, k cacheKe
 	if rc == nil {
 		return run
 	}
+	rec := telemetry.RequestFrom(r.Context())
 	mode := cacheMode(r.Header)
 	if !k.deterministic || (mode.NoLookup && mode.NoStore) {
 		w.Header().Set(headerXCache, xCacheBypass)
+		rec.SetCache(xCacheBypass)
 		return run
 	}
 	ctx := r.Context()
@@ -193,17 +198,28 @@ func (h *inference) cacheBegin(w http.ResponseWriter, r *http.Request, k cacheKe
 		key, err = respcache.NewKey(respcache.KeyParts{Endpoint: k.endpoint, Model: k.model, Identity: id,
 			Version: cacheRecordVersion + "/" + rc.version, Request: k.request})
 		if err == nil {
-			run.begin(ctx, rc, k.model, key, mode)
+			lctx, span := h.srv.tracer.Start(ctx, "hfserve.cache.lookup", trace.WithAttributes(
+				telemetry.AttrModel.String(k.model), telemetry.AttrRequestID.String(telemetry.RequestID(ctx))))
+			run.begin(lctx, rc, k.model, key, mode)
+			result := xCacheMiss
+			if run.hit != nil {
+				result = xCacheHit
+			}
+			span.SetAttributes(telemetry.AttrCache.String(result))
+			span.End()
 			if run.hit != nil {
 				w.Header().Set(headerXCache, xCacheHit)
+				rec.SetCache(xCacheHit)
 			} else {
 				w.Header().Set(headerXCache, xCacheMiss)
+				rec.SetCache(xCacheMiss)
 			}
 			return run
 		}
 	}
 	h.srv.log.WarnContext(ctx, "response cache: request not cacheable", "model", k.model, "err", err)
 	w.Header().Set(headerXCache, xCacheBypass)
+	rec.SetCache(xCacheBypass)
 	return run
 }
 
@@ -259,6 +275,9 @@ func (run *cacheRun) generate(i int) generateFunc {
 	return func(ctx context.Context, req serving.GenerateRequest, emit func(serving.GenerateEvent) error) (*serving.GenerateResult, error) {
 		if run.hit != nil && i < len(run.hit.Gens) {
 			res := run.hit.Gens[i]
+			// The cached usage, for the token headers and the access log;
+			// metrics count only tokens a model ran.
+			telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, res.CompletionTokens, len(res.Choices))
 			return replayGeneration(ctx, &res, emit)
 		}
 		res, err := run.svc.Generate(ctx, req, emit)
@@ -333,6 +352,7 @@ func (run *cacheRun) echo(i int, compute func() (string, error)) (string, error)
 // embed is the service's Embed through the cache.
 func (run *cacheRun) embed(ctx context.Context, req serving.EmbedRequest) (*serving.EmbedResult, error) {
 	if run.hit != nil && run.hit.Embed != nil {
+		telemetry.RequestFrom(ctx).AddTokens(run.hit.Embed.PromptTokens, 0, 0)
 		return run.hit.Embed, nil
 	}
 	res, err := run.svc.Embed(ctx, req)
@@ -345,6 +365,7 @@ func (run *cacheRun) embed(ctx context.Context, req serving.EmbedRequest) (*serv
 // rerank is the service's Rerank through the cache.
 func (run *cacheRun) rerank(ctx context.Context, req serving.RerankRequest) (*serving.RerankResult, error) {
 	if run.hit != nil && run.hit.Rerank != nil {
+		telemetry.RequestFrom(ctx).AddTokens(run.hit.Rerank.PromptTokens, 0, 0)
 		return run.hit.Rerank, nil
 	}
 	res, err := run.svc.Rerank(ctx, req)
@@ -359,6 +380,7 @@ func (run *cacheRun) rerank(ctx context.Context, req serving.RerankRequest) (*se
 func (run *cacheRun) classify(ctx context.Context, i int, req serving.ClassifyRequest) (*serving.ClassifyResult, error) {
 	if run.hit != nil {
 		if res := run.hit.Classify[i]; res != nil {
+			telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
 			return res, nil
 		}
 	}

@@ -4,8 +4,13 @@
 // A Server wraps an http.ServeMux using Go 1.22 route patterns. Every
 // request passes, outermost first, through: request id (a sane client
 // X-Request-ID is kept, otherwise one is generated; it is echoed in the
-// response and carried in the context so every log line has it), access
-// log, panic recovery, request body size limit, and per-request timeout.
+// response and carried in the context so every log line has it),
+// observation (see observe.go: a telemetry.Request in the context, the
+// access-log line, the request metrics, the TGI-style timing headers, and
+// with tracing the server span that continues the client's traceparent),
+// panic recovery, request body size limit, and per-request timeout. With
+// Options.Metrics, GET /metrics serves the Prometheus exposition, open to
+// every client like /health (it stays so when API keys come).
 // Unknown routes and wrong methods answer 404 and 405 in the OpenAI error
 // shape rather than net/http's plain text, because OpenAI clients parse
 // every error body as {"error":{…}}.

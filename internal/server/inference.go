@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"hfserve/internal/respcache"
 	"hfserve/internal/serving"
 	"hfserve/internal/skills"
+	"hfserve/internal/telemetry"
 )
 
 // maxBatchInputs bounds the inputs of one request (prompts, embedding
@@ -53,6 +55,16 @@ func (s *Server) HandleInference(svc *serving.Service, opts ...InferenceOption) 
 	s.Handle("POST /predict", http.HandlerFunc(h.teiPredict))
 	s.Handle("POST /tokenize", http.HandlerFunc(h.teiTokenize))
 	s.Handle("POST /decode", http.HandlerFunc(h.teiDecode))
+	if s.opts.Metrics != nil {
+		var cache *respcache.Cache
+		if h.cache != nil {
+			cache = h.cache.c
+		}
+		if err := s.opts.Metrics.Register(stateCollector(svc, cache)); err != nil {
+			// Only a second HandleInference on one Metrics gets here.
+			s.log.Warn("metrics: serving state not exported", "err", err)
+		}
+	}
 }
 
 // inference holds the inference handlers' dependencies.
@@ -67,7 +79,7 @@ type inference struct {
 // the default model) and checks that the model serves task (no check when
 // task is ""). It answers before any model is loaded, so a typo costs
 // nothing.
-func (h *inference) resolveModel(name string, task skills.Task) (string, error) {
+func (h *inference) resolveModel(ctx context.Context, name string, task skills.Task) (string, error) {
 	if name == "" {
 		name = h.svc.DefaultModel()
 		if name == "" {
@@ -78,6 +90,8 @@ func (h *inference) resolveModel(name string, task skills.Task) (string, error) 
 	if !ok {
 		return "", &unknownModelError{name: name}
 	}
+	// Known to the catalog, so it may label metrics.
+	telemetry.RequestFrom(ctx).SetModel(e.Name)
 	if task == "" {
 		return name, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"time"
 
 	"hfserve/api"
 	"hfserve/internal/telemetry"
@@ -20,14 +19,15 @@ const RequestIDHeader = "X-Request-ID"
 const requestIDKey = "X-Request-Id"
 
 // middleware wraps h in the server's chain, outermost first: request id,
-// access log, panic recovery, body limit, request timeout. The request id
-// comes first so that every later line carries it; recovery sits inside
-// the access log so that a recovered panic is logged as the 500 it became.
+// observation (access log, metrics, timing headers), panic recovery, body
+// limit, request timeout. The request id comes first so that every later
+// line carries it; recovery sits inside the observation so that a
+// recovered panic is logged and counted as the 500 it became.
 func (s *Server) middleware(h http.Handler) http.Handler {
 	h = s.withTimeout(h)
 	h = s.withBodyLimit(h)
 	h = s.withRecovery(h)
-	h = s.withAccessLog(h)
+	h = s.withObserve(h)
 	h = s.withRequestID(h)
 	return h
 }
@@ -45,37 +45,6 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 			w.Header().Set("Server", "hfserve/"+s.opts.Version)
 		}
 		next.ServeHTTP(w, r.WithContext(telemetry.WithRequestID(r.Context(), id)))
-	})
-}
-
-// withAccessLog logs one line per request. The query string is left out
-// because clients sometimes put keys in it.
-func (s *Server) withAccessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		tw := &trackingWriter{ResponseWriter: w}
-		completed := false
-		defer func() {
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", tw.status),
-				slog.Int64("bytes", tw.bytes),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("remote", r.RemoteAddr),
-			}
-			msg, level := "request", slog.LevelInfo
-			if !completed {
-				// Only http.ErrAbortHandler gets past withRecovery: the
-				// connection is being cut on purpose.
-				msg, level = "request aborted", slog.LevelWarn
-			} else if tw.status >= 500 {
-				level = slog.LevelError
-			}
-			s.log.LogAttrs(r.Context(), level, msg, attrs...)
-		}()
-		next.ServeHTTP(tw, r)
-		completed = true
 	})
 }
 

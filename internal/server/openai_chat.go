@@ -22,7 +22,7 @@ func (h *inference) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		fail(re)
 		return
 	}
-	model, err := h.resolveModel(req.Model, skills.TaskChat)
+	model, err := h.resolveModel(r.Context(), req.Model, skills.TaskChat)
 	if err != nil {
 		fail(err)
 		return

@@ -39,7 +39,7 @@ func (h *inference) completions(w http.ResponseWriter, r *http.Request) {
 		fail(re)
 		return
 	}
-	model, err := h.resolveModel(req.Model, skills.TaskTextGeneration)
+	model, err := h.resolveModel(r.Context(), req.Model, skills.TaskTextGeneration)
 	if err != nil {
 		fail(err)
 		return

@@ -20,7 +20,7 @@ func (h *inference) embeddings(w http.ResponseWriter, r *http.Request) {
 		fail(re)
 		return
 	}
-	model, err := h.resolveModel(req.Model, skills.TaskEmbeddings)
+	model, err := h.resolveModel(r.Context(), req.Model, skills.TaskEmbeddings)
 	if err != nil {
 		fail(err)
 		return

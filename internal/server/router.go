@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"hfserve/api"
+	"hfserve/internal/telemetry"
 )
 
 // router serves requests through mux, but answers unknown routes (404) and
@@ -21,6 +22,9 @@ const maxPathInMessage = 256
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)
 	if pattern != "" {
+		// The pattern, not the path, names the endpoint in metrics and
+		// logs: it is bounded and holds no client input.
+		telemetry.RequestFrom(r.Context()).SetEndpoint(pattern)
 		// Matched (or a redirect to the canonical path): ServeHTTP routes
 		// again, which also sets r.Pattern and the path values.
 		rt.mux.ServeHTTP(w, r)

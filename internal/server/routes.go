@@ -15,6 +15,12 @@ func (s *Server) routes() {
 	// {id...} because Hugging Face ids contain a slash (org/name) and
 	// clients send it unescaped.
 	s.mux.HandleFunc("GET /v1/models/{id...}", s.handleGetModel)
+	if s.opts.Metrics != nil {
+		// Open to every client even once API keys exist (issue 9), as
+		// /health and /ready are: scrapers and the endpoint picker carry
+		// no key, and the exposition holds no request content.
+		s.mux.Handle("GET /metrics", s.opts.Metrics.Handler())
+	}
 }
 
 // handleHealth is the liveness probe: it answers 200 as long as the

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"hfserve/api"
 	"hfserve/internal/telemetry"
 )
@@ -51,6 +54,18 @@ type Options struct {
 	// after its context is cancelled before cutting them; negative waits
 	// for as long as they take.
 	ShutdownTimeout time.Duration
+	// Metrics, when not nil, receives every request's metrics and is
+	// served on GET /metrics; HandleInference adds the serving layer's
+	// state to it. nil serves no /metrics.
+	Metrics *telemetry.Metrics
+	// Tracing, when not nil and enabled, traces every request: a server
+	// span continuing the client's W3C traceparent (and answered with the
+	// server span's own traceparent), a cache lookup span, and the serving
+	// layer's spans below.
+	Tracing *telemetry.Tracing
+	// LogPrompts adds each request's prompt text to its access log line
+	// (log_prompts). Off, no prompt text is ever logged.
+	LogPrompts bool
 	// Version is reported in the Server response header
 	// ("hfserve/<Version>"); it must be printable ASCII.
 	Version string
@@ -63,6 +78,7 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in the middleware chain
+	tracer   trace.Tracer // a no-op tracer without tracing
 	ready    atomic.Bool
 	draining atomic.Bool
 	serving  atomic.Bool
@@ -80,7 +96,10 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = slog.New(telemetry.NewHandler(log.Handler()))
-	s := &Server{opts: opts, log: log, mux: http.NewServeMux()}
+	s := &Server{opts: opts, log: log, mux: http.NewServeMux(), tracer: noop.NewTracerProvider().Tracer("")}
+	if t := opts.Tracing; t != nil && t.Enabled() {
+		s.tracer = t.Provider().Tracer(telemetry.TracerName)
+	}
 	s.handler = s.middleware(&router{mux: s.mux})
 	s.routes()
 	return s, nil

@@ -40,7 +40,7 @@ func (h *inference) teiRead(w http.ResponseWriter, r *http.Request, req any, mod
 		writeHFReply(w, r, teiReply(re))
 		return false
 	}
-	name, err := h.resolveModel(*model, task)
+	name, err := h.resolveModel(r.Context(), *model, task)
 	if err != nil {
 		writeHFReply(w, r, teiReply(err))
 		return false

@@ -178,7 +178,7 @@ func (h *inference) tgiDecode(r *http.Request, stream bool) (*tgiPlan, api.Gener
 	if re := decodeRequest(r, &req); re != nil {
 		return nil, req, re
 	}
-	model, err := h.resolveModel(req.Model, skills.TaskTextGeneration)
+	model, err := h.resolveModel(r.Context(), req.Model, skills.TaskTextGeneration)
 	if err != nil {
 		return nil, req, err
 	}
@@ -338,7 +338,7 @@ func (h *inference) truncatePrompt(ctx context.Context, plan *tgiPlan, n int) er
 // tgiInfo serves TGI's GET /info for the default model (or ?model=).
 func (h *inference) tgiInfo(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { writeHFReply(w, r, tgiReply(err)) }
-	model, err := h.resolveModel(r.URL.Query().Get("model"), "")
+	model, err := h.resolveModel(r.Context(), r.URL.Query().Get("model"), "")
 	if err != nil {
 		fail(err)
 		return

@@ -10,19 +10,25 @@ type trackingWriter struct {
 	http.ResponseWriter
 	status int   // first status written; 0 until then
 	bytes  int64 // body bytes written
+	// beforeHeader, when set, is called once with the final status just
+	// before the headers go out, while they can still be changed.
+	beforeHeader func(status int)
 }
 
 func (w *trackingWriter) WriteHeader(status int) {
 	// 1xx responses are informational; the real status follows.
 	if w.status == 0 && status >= 200 {
 		w.status = status
+		if w.beforeHeader != nil {
+			w.beforeHeader(status)
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *trackingWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
@@ -33,7 +39,7 @@ func (w *trackingWriter) Write(p []byte) (int, error) {
 // this a no-op, which is what http.Flusher callers expect.
 func (w *trackingWriter) Flush() {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/config"
 	"hfserve/internal/generate"
 	"hfserve/internal/models"
 	"hfserve/internal/schedule"
 	"hfserve/internal/skills"
+	"hfserve/internal/telemetry"
 )
 
 // Errors of the per-model schedulers, re-exported so that the HTTP layer
@@ -34,6 +37,13 @@ type Batching struct {
 	// max_batch_size and max_batch_tokens override theirs.
 	Decoder schedule.DecoderOptions
 	Encoder schedule.EncoderOptions
+	// OnBatch, when not nil, is told of every batched forward pass of
+	// every model: its name, "decoder" or "encoder", and the pass (for
+	// the batch metrics). It runs on the scheduler's goroutine.
+	OnBatch func(model, kind string, step schedule.StepInfo)
+	// Tracer, when not nil, traces the schedulers' queue waits and
+	// batches.
+	Tracer trace.TracerProvider
 }
 
 // BatchingFromConfig maps the configuration's batching knobs.
@@ -73,6 +83,16 @@ func (rt *Runtime) startScheduling(b Batching) {
 	if !b.Enabled {
 		rt.solo = make(chan struct{}, 1)
 		return
+	}
+	if b.Tracer != nil {
+		tr := b.Tracer.Tracer(telemetry.TracerName)
+		b.Decoder.Tracer, b.Decoder.Model = tr, rt.Entry.Name
+		b.Encoder.Tracer, b.Encoder.Model = tr, rt.Entry.Name
+	}
+	if on := b.OnBatch; on != nil {
+		name := rt.Entry.Name
+		b.Decoder.OnStep = func(s schedule.StepInfo) { on(name, telemetry.KindDecoder, s) }
+		b.Encoder.OnBatch = func(s schedule.StepInfo) { on(name, telemetry.KindEncoder, s) }
 	}
 	if dec := rt.Decoder(); dec != nil && (rt.Serves.HasTask(skills.TaskTextGeneration) || rt.Serves.HasTask(skills.TaskChat)) {
 		rt.decoderSched = schedule.NewDecoder(dec, b.Decoder)
@@ -117,12 +137,16 @@ func (rt *Runtime) SchedulerStats() (dec *schedule.DecoderStats, enc *schedule.E
 
 // alone takes the model's one-at-a-time gate when batching is off; the
 // returned function gives it back.
+// The wait for the gate is the request's queue time.
 func (rt *Runtime) alone(ctx context.Context) (func(), error) {
 	if rt.solo == nil {
 		return func() {}, nil
 	}
+	start := time.Now()
 	select {
 	case rt.solo <- struct{}{}:
+		now := time.Now()
+		telemetry.RequestFrom(ctx).Scheduled(now.Sub(start), now)
 		return func() { <-rt.solo }, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("serving: waiting for the model: %w", ctx.Err())

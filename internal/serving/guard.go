@@ -8,10 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/breaker"
 	"hfserve/internal/config"
 	"hfserve/internal/generate"
 	"hfserve/internal/models"
+	"hfserve/internal/telemetry"
 )
 
 // ServiceOptions add fault tolerance to a Service. The zero value adds
@@ -31,6 +35,10 @@ type ServiceOptions struct {
 	// Logger receives breaker state changes and recovered panics; nil
 	// discards them.
 	Logger *slog.Logger
+	// Tracer, when not nil, traces Generate, Embed, Classify and Rerank
+	// as children of the caller's span (see the schedulers for the queue
+	// and batch spans below them).
+	Tracer trace.TracerProvider
 }
 
 // ServiceOptionsFromConfig maps the configuration's breaker and
@@ -87,6 +95,9 @@ type modelGuard struct {
 	// lastErr is the last failure counted (a string: the error itself may
 	// hold a whole request's worth of references).
 	lastErr atomic.Pointer[string]
+	// toClosed, toOpen and toHalfOpen count the breaker's state changes
+	// by the state changed to; rejected the requests it refused.
+	toClosed, toOpen, toHalfOpen, rejected atomic.Uint64
 }
 
 // newGuards builds one guard per catalog model.
@@ -119,6 +130,14 @@ func newGuards(cat *Catalog, opts ServiceOptions, log *slog.Logger) (map[string]
 // model is now refused) and passes them on to next.
 func logTransition(log *slog.Logger, g *modelGuard, next func(breaker.Transition)) func(breaker.Transition) {
 	return func(tr breaker.Transition) {
+		switch tr.To {
+		case breaker.Closed:
+			g.toClosed.Add(1)
+		case breaker.Open:
+			g.toOpen.Add(1)
+		case breaker.HalfOpen:
+			g.toHalfOpen.Add(1)
+		}
 		level := slog.LevelInfo
 		attrs := []any{"model", tr.Name, "from", tr.From.String(), "to", tr.To.String(), "reason", tr.Reason, "failures", tr.Failures}
 		if tr.To == breaker.Open {
@@ -158,7 +177,11 @@ type call struct {
 // callback goes on up to the caller.
 func (s *Service) guarded(ctx context.Context, fn func(c *call) error) (err error) {
 	c := &call{}
+	span := trace.SpanFromContext(ctx)
+	rec := telemetry.RequestFrom(ctx)
+	rec.BeginWork(time.Now())
 	defer func() {
+		rec.EndWork(time.Now())
 		v := recover()
 		if v != nil && c.inEmit.Load() {
 			c.finish(ctx, nil, true, s.log)
@@ -166,6 +189,9 @@ func (s *Service) guarded(ctx context.Context, fn func(c *call) error) (err erro
 		}
 		if v != nil {
 			err = recovered(c.model, v)
+		}
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
 		}
 		c.finish(ctx, err, false, s.log)
 	}()
@@ -203,6 +229,7 @@ func (s *Service) enter(ctx context.Context, c *call, name string) error {
 	if g.br != nil {
 		t, err := g.br.Allow()
 		if err != nil {
+			g.rejected.Add(1)
 			// Not admitted: nothing to report when it ends.
 			return breakerOpen(name, g, err)
 		}
@@ -329,6 +356,17 @@ type BreakerStatus struct {
 	// Running counts the requests holding a concurrency place; MaxRunning
 	// is the bound (0: none).
 	Running, MaxRunning int
+	// Transitions counts the breaker's state changes by the state changed
+	// to ("closed", "open", "half_open"); Rejected counts the requests it
+	// refused.
+	Transitions map[string]uint64
+	Rejected    uint64
+}
+
+// BreakerStates lists the states a model's breaker reports, "disabled"
+// (no breakers) included.
+func BreakerStates() []string {
+	return []string{breaker.Closed.String(), breaker.Open.String(), breaker.HalfOpen.String(), "disabled"}
 }
 
 // Breakers reports every model's breaker, in catalog order.
@@ -349,6 +387,10 @@ func (s *Service) Breakers() []BreakerStatus {
 			st.Running, st.MaxRunning = len(g.slots), cap(g.slots)
 		}
 		st.LoadFailures, st.NextLoadAttempt, _ = s.m.LoadBackoff(e.Name)
+		st.Transitions = map[string]uint64{
+			breaker.Closed.String(): g.toClosed.Load(), breaker.Open.String(): g.toOpen.Load(), breaker.HalfOpen.String(): g.toHalfOpen.Load(),
+		}
+		st.Rejected = g.rejected.Load()
 		out = append(out, st)
 	}
 	return out

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/generate"
 	"hfserve/internal/skills"
+	"hfserve/internal/telemetry"
 )
 
 // generateTask is the capability a generation needs: the request's Task,
@@ -53,6 +56,10 @@ func (s *Service) generate(ctx context.Context, c *call, req GenerateRequest, em
 	if err != nil {
 		return nil, err
 	}
+	rec := telemetry.RequestFrom(ctx)
+	rec.SetPrompt(text)
+	// Known before the first token, so a stream's headers can say it.
+	rec.AddTokens(len(prompt), 0, 0)
 	// Every choice is validated before any forward pass, so a bad
 	// parameter or a prompt over the context costs no compute.
 	spec := generate.SpecOf(rt.Info())
@@ -83,6 +90,14 @@ func (s *Service) generate(ctx context.Context, c *call, req GenerateRequest, em
 		}
 	}
 	tokens, err := rt.runSequences(ctx, seqs, send)
+	generated := 0
+	for _, t := range tokens {
+		generated += len(t)
+	}
+	// Counted whatever the outcome: a generation cut short still ran.
+	rec.AddTokens(0, generated, n)
+	trace.SpanFromContext(ctx).SetAttributes(telemetry.AttrPromptTokens.Int(len(prompt)),
+		telemetry.AttrGeneratedTokens.Int(generated), telemetry.AttrChoices.Int(n))
 	if errors.Is(err, generate.ErrNoCandidates) {
 		// Only a logit bias banning every token leaves nothing to sample:
 		// the request's fault, however late it shows.

@@ -3,9 +3,11 @@ package serving
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"hfserve/internal/generate"
 	"hfserve/internal/models"
+	"hfserve/internal/telemetry"
 )
 
 // runSequences drives every sequence of one request to its end on dec and
@@ -34,6 +36,7 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 		active[i] = i
 	}
 	vocab := dec.Info().VocabSize
+	rec := telemetry.RequestFrom(ctx)
 	batch := &models.Batch{}
 	for step := 0; len(active) > 0; step++ {
 		if err := ctx.Err(); err != nil {
@@ -53,6 +56,7 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 			if err != nil {
 				return tokens, fmt.Errorf("serving: generate: step %d: %w", step, err)
 			}
+			rec.Token(time.Now())
 			tokens[i] = append(tokens[i], tok)
 			if emit != nil {
 				if err := emit(i, tok); err != nil {

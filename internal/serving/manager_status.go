@@ -1,6 +1,10 @@
 package serving
 
-import "time"
+import (
+	"time"
+
+	"hfserve/internal/schedule"
+)
 
 // State is where a model stands in its lifecycle.
 type State string
@@ -20,6 +24,12 @@ const (
 	// an Unload.
 	StateUnloading State = "unloading"
 )
+
+// ModelStates lists every State, for metrics that want one series per
+// state.
+func ModelStates() []State {
+	return []State{StateAvailable, StateLoading, StateLoaded, StateFailed, StateUnloading}
+}
 
 // EvictReason says why a model was unloaded.
 type EvictReason string
@@ -116,6 +126,10 @@ type ModelStatus struct {
 	Loads, LoadFailures uint64
 	// LastLoadDuration is how long the last load that ran took.
 	LastLoadDuration time.Duration
+	// Decoder and Encoder are the loaded model's schedulers' snapshots;
+	// nil when it is not loaded or runs without one (batching off).
+	Decoder *schedule.DecoderStats
+	Encoder *schedule.EncoderStats
 }
 
 // Status returns a snapshot of every model, in catalog order.
@@ -145,6 +159,11 @@ func (m *Manager) Status() []ModelStatus {
 		}
 		if s.state == StateLoaded || s.state == StateUnloading {
 			st.ResidentBytes = s.measured
+			if rt, ok := s.model.(*Runtime); ok {
+				// The schedulers take only their own locks, never the
+				// Manager's, so reading them under m.mu cannot deadlock.
+				st.Decoder, st.Encoder = rt.SchedulerStats()
+			}
 		}
 		if s.err != nil {
 			st.Error = s.err.Error()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"hfserve/internal/skills"
+	"hfserve/internal/telemetry"
 )
 
 // resolve finds the catalog entry a request names; "" is the default model.
@@ -29,6 +32,9 @@ func (s *Service) acquire(ctx context.Context, c *call, name string, task skills
 	if err != nil {
 		return nil, nil, err
 	}
+	// A catalog name, never the client's own string: it labels metrics.
+	telemetry.RequestFrom(ctx).SetModel(e.Name)
+	trace.SpanFromContext(ctx).SetAttributes(telemetry.AttrModel.String(e.Name))
 	if serves := e.Serves(); task != "" && !serves.HasTask(task) {
 		return nil, nil, &TaskError{Model: e.Name, Task: task, Serves: serves.Tasks}
 	}

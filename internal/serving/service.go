@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"hfserve/internal/generate"
 	"hfserve/internal/skills"
+	"hfserve/internal/telemetry"
 )
 
 // Service runs inference requests on the Manager's models: it picks the
@@ -41,6 +45,9 @@ type Service struct {
 	// guards holds each catalog model's breaker and concurrency places;
 	// built once, never changed.
 	guards map[string]*modelGuard
+	// tracer makes the inference spans (a no-op tracer without
+	// ServiceOptions.Tracer).
+	tracer trace.Tracer
 }
 
 // NewService serves m's catalog without breakers or concurrency bounds.
@@ -58,7 +65,10 @@ func NewService(m *Manager) *Service {
 // NewServiceWith serves m's catalog with opts's fault tolerance. It fails
 // on invalid breaker settings.
 func NewServiceWith(m *Manager, opts ServiceOptions) (*Service, error) {
-	s := &Service{m: m, cat: m.opts.Catalog, opts: opts, log: opts.Logger}
+	s := &Service{m: m, cat: m.opts.Catalog, opts: opts, log: opts.Logger, tracer: noop.NewTracerProvider().Tracer("")}
+	if opts.Tracer != nil {
+		s.tracer = opts.Tracer.Tracer(telemetry.TracerName)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -254,6 +264,8 @@ type GenerateResult struct {
 // Every choice's parameters and context length are checked before any
 // forward pass runs. On error no result is returned.
 func (s *Service) Generate(ctx context.Context, req GenerateRequest, emit func(GenerateEvent) error) (res *GenerateResult, err error) {
+	ctx, span := s.startSpan(ctx, "hfserve.generate")
+	defer span.End()
 	err = s.guarded(ctx, func(c *call) (err error) {
 		res, err = s.generate(ctx, c, req, c.wrapEmit(emit))
 		return err
@@ -308,6 +320,8 @@ type EmbedResult struct {
 // an *InputError ("input"); a model that does not serve embeddings a
 // *TaskError.
 func (s *Service) Embed(ctx context.Context, req EmbedRequest) (res *EmbedResult, err error) {
+	ctx, span := s.startSpan(ctx, "hfserve.embed")
+	defer span.End()
 	err = s.guarded(ctx, func(c *call) (err error) {
 		res, err = s.embed(ctx, c, req)
 		return err
@@ -315,6 +329,8 @@ func (s *Service) Embed(ctx context.Context, req EmbedRequest) (res *EmbedResult
 	if err != nil {
 		return nil, err
 	}
+	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
+	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
 	return res, nil
 }
 
@@ -348,6 +364,8 @@ type ClassifyResult struct {
 // checked and truncated as EmbedRequest's inputs; an empty list is an
 // *InputError ("inputs"). Equal scores keep the labels' id order.
 func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (res *ClassifyResult, err error) {
+	ctx, span := s.startSpan(ctx, "hfserve.classify")
+	defer span.End()
 	err = s.guarded(ctx, func(c *call) (err error) {
 		res, err = s.classify(ctx, c, req)
 		return err
@@ -355,6 +373,8 @@ func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (res *Class
 	if err != nil {
 		return nil, err
 	}
+	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
+	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
 	return res, nil
 }
 
@@ -386,6 +406,8 @@ type RerankResult struct {
 // are checked and truncated as EmbedRequest's inputs; an empty Texts is an
 // *InputError ("texts"). Equal scores keep the texts' order.
 func (s *Service) Rerank(ctx context.Context, req RerankRequest) (res *RerankResult, err error) {
+	ctx, span := s.startSpan(ctx, "hfserve.rerank")
+	defer span.End()
 	err = s.guarded(ctx, func(c *call) (err error) {
 		res, err = s.rerank(ctx, c, req)
 		return err
@@ -393,6 +415,8 @@ func (s *Service) Rerank(ctx context.Context, req RerankRequest) (res *RerankRes
 	if err != nil {
 		return nil, err
 	}
+	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
+	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
 	return res, nil
 }
 
@@ -458,4 +482,14 @@ type ModelDescription struct {
 // the default model.
 func (s *Service) Describe(ctx context.Context, name string) (*ModelDescription, error) {
 	return s.describe(ctx, name)
+}
+
+// startSpan starts an inference span carrying the request id; the model
+// and token counts are added as they become known (acquire, and the
+// inference functions).
+func (s *Service) startSpan(ctx context.Context, name string) (context.Context, trace.Span) {
+	if id := telemetry.RequestID(ctx); id != "" {
+		return s.tracer.Start(ctx, name, trace.WithAttributes(telemetry.AttrRequestID.String(id)))
+	}
+	return s.tracer.Start(ctx, name)
 }
