@@ -47,3 +47,26 @@ func relu(x []float32) {
 		}
 	}
 }
+
+// rowsGrain is the fewest elements a worker takes at a time in ForRows: the
+// row-wise functions cost nanoseconds per element, so smaller chunks would
+// cost more to hand out than to compute.
+const rowsGrain = 16 << 10
+
+// ForRows calls fn on ranges [lo, hi) of rows rows of width elements, split
+// over p's workers; small inputs run on the caller. For row-wise functions
+// (activations, norms, residual adds) the split changes nothing but the time.
+func ForRows(p *tensor.Pool, rows, width int, fn func(lo, hi int)) {
+	if rows <= 1 || rows*width < 2*rowsGrain {
+		fn(0, rows)
+		return
+	}
+	p.For(rows, max(1, rowsGrain/max(width, 1)), fn)
+}
+
+// Apply runs a in place on x, rows rows of len(x)/rows elements, split by
+// rows over p's workers (see ForRows).
+func (a Activation) Apply(p *tensor.Pool, x []float32, rows int) {
+	w := len(x) / max(rows, 1)
+	ForRows(p, rows, w, func(lo, hi int) { a(x[lo*w : hi*w]) })
+}

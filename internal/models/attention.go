@@ -97,6 +97,17 @@ func (a *Attention) causalBlock(buf *attnScratch, st *Step, layer int, t causalT
 	nk := hi - lo
 	rows := (t.i1 - t.i0) * rep
 	qDim := a.Heads * hd
+	ck, cv := c.head(layer, t.head)
+	if t.i1-t.i0 == 1 {
+		// One query (decoding): each head of the group attends to its
+		// visible keys [lo, hi) in place in the cache.
+		buf.scores = grow(buf.scores, nk)
+		for j := 0; j < rep; j++ {
+			r := (first+t.i0)*qDim + (t.head*rep+j)*hd
+			tensor.Attend(out[r:r+hd], q[r:r+hd], ck[lo*hd:], cv[lo*hd:], hd, nk, a.Scale, nil, buf.scores)
+		}
+		return
+	}
 	buf.q = grow(buf.q, rows*hd)
 	for i := t.i0; i < t.i1; i++ {
 		src := q[(first+i)*qDim:]
@@ -105,7 +116,6 @@ func (a *Attention) causalBlock(buf *attnScratch, st *Step, layer int, t causalT
 			copy(buf.q[((i-t.i0)*rep+j)*hd:][:hd], src[h*hd:(h+1)*hd])
 		}
 	}
-	ck, cv := c.head(layer, t.head)
 	buf.scores = grow(buf.scores, rows*nk)
 	tensor.MatMulT(nil, buf.scores, buf.q, ck[lo*hd:hi*hd], rows, nk, hd)
 	negInf := float32(math.Inf(-1))
@@ -159,47 +169,35 @@ func (a *Attention) Bidirectional(pool *tensor.Pool, out, q, k, v []float32, bat
 }
 
 // encScratch holds one encoder task's buffers.
-type encScratch struct {
-	keys          []int
-	q, k, v, s, o []float32
-}
+type encScratch struct{ s []float32 }
 
-// bidiHead attends head h of sequence b.
+// bidiHead attends head h of sequence b: each query reads the head's keys and
+// values in place, rows of stride Heads·HeadDim.
 func (a *Attention) bidiHead(buf *encScratch, out, q, k, v []float32, b, h, seqLen int, mask []int32) {
 	hd, dim := a.HeadDim, a.Heads*a.HeadDim
-	buf.keys = buf.keys[:0]
-	for i := 0; i < seqLen; i++ {
-		if mask == nil || mask[i] != 0 {
-			buf.keys = append(buf.keys, i)
+	scale := a.Scale
+	if mask != nil {
+		mask = mask[:seqLen]
+		if !anyKept(mask) {
+			// No real token: attend uniformly to every key (all scores zero).
+			mask, scale = nil, 0
 		}
 	}
-	uniform := len(buf.keys) == 0
-	if uniform {
-		for i := 0; i < seqLen; i++ {
-			buf.keys = append(buf.keys, i)
-		}
-	}
-	nk := len(buf.keys)
-	buf.q, buf.k, buf.v = grow(buf.q, seqLen*hd), grow(buf.k, nk*hd), grow(buf.v, nk*hd)
+	buf.s = grow(buf.s, seqLen)
 	base := b * seqLen
+	kh, vh := k[base*dim+h*hd:], v[base*dim+h*hd:]
 	for i := 0; i < seqLen; i++ {
-		copy(buf.q[i*hd:(i+1)*hd], q[(base+i)*dim+h*hd:][:hd])
+		r := (base+i)*dim + h*hd
+		tensor.Attend(out[r:r+hd], q[r:r+hd], kh, vh, dim, seqLen, scale, mask, buf.s)
 	}
-	for x, i := range buf.keys {
-		copy(buf.k[x*hd:(x+1)*hd], k[(base+i)*dim+h*hd:][:hd])
-		copy(buf.v[x*hd:(x+1)*hd], v[(base+i)*dim+h*hd:][:hd])
+}
+
+// anyKept reports whether a mask keeps any key.
+func anyKept(mask []int32) bool {
+	for _, m := range mask {
+		if m != 0 {
+			return true
+		}
 	}
-	buf.s = grow(buf.s, seqLen*nk)
-	if uniform {
-		clear(buf.s)
-	} else {
-		tensor.MatMulT(nil, buf.s, buf.q, buf.k, seqLen, nk, hd)
-		tensor.Scale(buf.s, a.Scale)
-	}
-	tensor.Softmax(buf.s, seqLen)
-	buf.o = grow(buf.o, seqLen*hd)
-	tensor.MatMul(nil, buf.o, buf.s, buf.v, seqLen, hd, nk)
-	for i := 0; i < seqLen; i++ {
-		copy(out[(base+i)*dim+h*hd:][:hd], buf.o[i*hd:(i+1)*hd])
-	}
+	return false
 }

@@ -24,6 +24,8 @@ type Weights struct {
 	errs   []error
 	bytes  int64
 	counts map[safetensors.DType]int64
+	// mapped holds the bytes of the matrices taken in place (see Prefault).
+	mapped [][]byte
 }
 
 // OpenWeights maps the safetensors weights of the model folder dir.
@@ -144,7 +146,22 @@ func (w *Weights) Matrix(name string, rows, cols int) *tensor.Matrix {
 		w.failf(name, "%v", err)
 		return nil
 	}
+	if inPlace(m, t.Data) {
+		w.mapped = append(w.mapped, t.Data)
+	}
 	return m
+}
+
+// inPlace reports whether m's data is data itself rather than a copy.
+func inPlace(m *tensor.Matrix, data []byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	p := unsafe.Pointer(unsafe.SliceData(data))
+	if m.F32 != nil {
+		return unsafe.Pointer(unsafe.SliceData(m.F32)) == p
+	}
+	return m.U16 != nil && unsafe.Pointer(unsafe.SliceData(m.U16)) == p
 }
 
 // Vector returns the 1-D tensor name of length n widened to a float32

@@ -24,11 +24,18 @@ func SwiGLU(dst, gate, up []float32) {
 }
 
 // GELU applies the exact (erf) GELU in place: x/2·(1 + erf(x/√2)), Hugging Face's
-// hidden_act "gelu".
-func GELU(x []float32) {
+// hidden_act "gelu", computed in float64 and rounded once (the vector kernels
+// within one ulp of that), also in the far negative tail where float32's
+// 1 + erf cancels to zero. At x = −Inf the formula is −Inf·0: the portable
+// path gives NaN like torch, the vector one −Inf.
+func GELU(x []float32) { activeKernels().gelu(x) }
+
+// geluGo computes x/2·erfc(−x/√2), which is x/2·(1 + erf(x/√2)) without its
+// cancellation for negative x.
+func geluGo(x []float32) {
 	for i, v := range x {
 		f := float64(v)
-		x[i] = float32(0.5 * f * (1 + math.Erf(f*(1/math.Sqrt2))))
+		x[i] = float32(0.5 * f * math.Erfc(-f*(1/math.Sqrt2)))
 	}
 }
 

@@ -13,7 +13,12 @@ func TestActivations(t *testing.T) {
 		x[i] *= 12
 	}
 	x = append(x, 0, -0.0, 80, -80, 1e-20, float32(math.Inf(1)))
-	erf := func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/math.Sqrt2)) }
+	erf := func(v float64) float64 {
+		if v < 0 {
+			return 0.5 * v * math.Erfc(-v/math.Sqrt2) // no 1 + erf cancellation
+		}
+		return 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
+	}
 	tanhG := func(v float64) float64 {
 		return 0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v)))
 	}
@@ -71,6 +76,48 @@ func TestSiLUKernels(t *testing.T) {
 				}
 				checkRel(t, fmt.Sprintf("silu(%v)", v), sil[i], want, 6e-7*math.Abs(want)+1e-37)
 				checkRel(t, fmt.Sprintf("swiglu(%v)", v), glu[i], want*float64(up[i]), 8e-7*math.Abs(want*float64(up[i]))+1e-37)
+			}
+		}
+	})
+}
+
+// TestGELUKernels runs the erf GELU of every kernel set on a dense sweep of
+// [-16, 16] (the whole range where the result is neither x nor below the
+// smallest float32), large, tiny and special values, at lengths that leave
+// tails after the 8-wide vector blocks, against float64 math.Erf.
+func TestGELUKernels(t *testing.T) {
+	var x []float32
+	for i := -64000; i <= 64000; i++ {
+		x = append(x, float32(i)/4000)
+	}
+	x = append(x, 0, float32(math.Copysign(0, -1)), 1e-20, -1e-20, 1e-40, -1e-40, 30, -30, 1e6, -1e6,
+		float32(math.Inf(1)), float32(math.NaN()), -13.5, -14, -14.2, -14.5)
+	forEachKernelSet(t, func(t *testing.T, k kernels) {
+		for _, n := range []int{len(x), 7, 9, 1} {
+			y := append([]float32(nil), x[len(x)-n:]...)
+			k.gelu(y)
+			for i, v := range x[len(x)-n:] {
+				f := float64(v)
+				want := 0.5 * f * (1 + math.Erf(f/math.Sqrt2))
+				if f < 0 {
+					want = 0.5 * f * math.Erfc(-f/math.Sqrt2) // no cancellation in the tail
+				}
+				switch {
+				case math.IsNaN(f):
+					if !math.IsNaN(float64(y[i])) {
+						t.Errorf("%v: GELU(NaN) = %v", k.isa, y[i])
+					}
+				case math.IsInf(f, 1):
+					if !math.IsInf(float64(y[i]), 1) {
+						t.Errorf("%v: GELU(+Inf) = %v", k.isa, y[i])
+					}
+				default:
+					// 2 ulps of normal results; subnormal ones are rounded to 1e-45.
+					checkRel(t, fmt.Sprintf("%v: GELU(%v)", k.isa, v), y[i], want, 2.4e-7*math.Abs(want)+1e-45)
+					if math.Signbit(float64(y[i])) != math.Signbit(f) && y[i] != 0 {
+						t.Errorf("%v: GELU(%v) = %v has the wrong sign", k.isa, v, y[i])
+					}
+				}
 			}
 		}
 	})

@@ -27,6 +27,13 @@ func gemm2x16AVX2(kc int, a, b, c *float32, ldc int)
 //go:noescape
 func gemm1x16AVX2(kc int, a, b, c *float32, ldc int)
 
+// gemm6x16DirectAVX2 is gemm6x16AVX2 reading six rows of a row-major A in
+// place (row stride lda floats); with first != 0 it overwrites C with the
+// product plus bias (nil: none) instead of accumulating (gemm_direct_amd64.s).
+//
+//go:noescape
+func gemm6x16DirectAVX2(kc int, a *float32, lda int, b, c *float32, ldc int, bias *float32, first int)
+
 //go:noescape
 func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
 
@@ -72,14 +79,19 @@ func siluAVX2(dst, x *float32, n int)
 //go:noescape
 func swigluAVX2(dst, gate, up *float32, n int)
 
-//go:noescape
-func dot4AVX2(x, w *float32, ldw, n int, out *float32)
+// gemv4*AVX2 are the matrix-vector kernels (gemv_amd64.s): four rows of w
+// against x, n a positive multiple of 16; the 16-bit ones prefetch the bytes
+// from byte offset pf of w on. The BF16 one takes x split into even and odd
+// elements (see splitEvenOdd).
 
 //go:noescape
-func dot4BF16AVX2(x *float32, w *uint16, ldw, n int, out *float32)
+func gemv4F32AVX2(x, w *float32, ldw, n int, out *float32)
 
 //go:noescape
-func dot4F16AVX2(x *float32, w *uint16, ldw, n int, out *float32)
+func gemv4BF16AVX2(xs *float32, w *uint16, ldw, n, pf int, out *float32)
+
+//go:noescape
+func gemv4F16AVX2(x *float32, w *uint16, ldw, n, pf int, out *float32)
 
 //go:noescape
 func dot4AVX512(x, w *float32, ldw, n int, out *float32)
@@ -95,3 +107,6 @@ func axpy4AVX2(alpha *float32, b *float32, ldb int, y *float32, n int)
 
 //go:noescape
 func axpy4AVX512(alpha *float32, b *float32, ldb int, y *float32, n int)
+
+//go:noescape
+func geluAVX2(x *float32, n int)

@@ -19,18 +19,23 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 	mStrips := (m + mr - 1) / mr
 	nStrips := (n + nr - 1) / nr
 	kBlocks := (kd + gemmKC - 1) / gemmKC
-	buf := p.getGemmBuf(mStrips*mr*kd, 0)
-	defer p.putGemmBuf(buf)
-
-	// Packed A: depth block by depth block, each holding all strips; block kb
-	// starts at kb·gemmKC·mStrips·mr.
-	p.For(kBlocks*mStrips, 4, func(s, e int) {
-		for t := s; t < e; t++ {
-			pc, is := t/mStrips*gemmKC, t%mStrips
-			kc := min(gemmKC, kd-pc)
-			k.packA(buf.a[pc*mStrips*mr+is*kc*mr:], a, kd, pc, kc, is*mr, min(mr, m-is*mr))
-		}
-	})
+	firstPacked := k.firstPackedStrip(m, kd)
+	np := mStrips - firstPacked // packed strips
+	var buf *gemmBuf
+	if np > 0 {
+		buf = p.getGemmBuf(np*mr*kd, 0)
+		defer p.putGemmBuf(buf)
+		// Packed A: depth block by depth block, each holding the packed
+		// strips; block kb starts at kb·gemmKC·np·mr.
+		p.For(kBlocks*np, 4, func(s, e int) {
+			for t := s; t < e; t++ {
+				pc, q := t/np*gemmKC, t%np
+				kc := min(gemmKC, kd-pc)
+				i0 := (firstPacked + q) * mr
+				k.packA(buf.a[pc*np*mr+q*kc*mr:], a, kd, pc, kc, i0, min(mr, m-i0))
+			}
+		})
+	}
 
 	mBlocks := 1
 	if w := p.Workers(); nStrips < 4*w {
@@ -40,21 +45,28 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 	mBlocks = (mStrips + perBlock - 1) / perBlock
 	p.For(nStrips*mBlocks, 1, func(s, e int) {
 		var strip [gemmKC * maxNR]float32
-		var edge [maxTile]float32
+		var ts tileScratch
 		for t := s; t < e; t++ {
 			js, mb := t/mBlocks, t%mBlocks
 			j0 := js * nr
 			cols := min(nr, n-j0)
+			var bj []float32
+			if bias != nil {
+				bj = bias[j0:]
+			}
 			is0, is1 := mb*perBlock, min(mStrips, (mb+1)*perBlock)
-			initRows(c, n, is0*mr, min(m, is1*mr), j0, cols, bias)
 			for pc := 0; pc < kd; pc += gemmKC {
 				kc := min(gemmKC, kd-pc)
 				bs := strip[:kc*nr]
 				k.packB(bs, b, pc, kc, j0, cols)
-				ablock := buf.a[pc*mStrips*mr:]
+				ap := aPanel{a: a, lda: kd, pc: pc, firstPacked: firstPacked}
 				for is := is0; is < is1; is++ {
 					i0 := is * mr
-					k.tile(kc, ablock[is*kc*mr:(is+1)*kc*mr], bs, c[i0*n+j0:], n, min(mr, m-i0), cols, &edge)
+					var as []float32
+					if q := is - firstPacked; q >= 0 {
+						as = buf.a[pc*np*mr+q*kc*mr : pc*np*mr+(q+1)*kc*mr]
+					}
+					k.tileAt(kc, as, ap, i0, bs, c[i0*n+j0:], n, min(mr, m-i0), cols, pc == 0, bj, &ts)
 				}
 			}
 		}

@@ -49,6 +49,30 @@ func (k kernels) micro(kc int, a, b, c []float32, ldc int) {
 	}
 }
 
+// directA reports whether the kernel set has a micro-kernel that reads A in
+// place (microDirect): then A is never packed, except for partial tiles.
+func (k kernels) directA() bool { return k.isa == isaAVX2 }
+
+// microDirect is micro for a full tile reading mr rows of a row-major A in
+// place from a (row stride lda) over kc depths; on the first depth panel it
+// sets the tile to the product plus bias[0:nr] (bias may be nil) rather than
+// accumulating. Only sets with directA have it.
+func (k kernels) microDirect(kc int, a []float32, lda int, b, c []float32, ldc int, bias []float32, first bool) {
+	_ = a[(k.mr-1)*lda+kc-1]
+	_ = b[kc*k.nr-1]
+	_ = c[(k.mr-1)*ldc+k.nr-1]
+	var bp *float32
+	f := 0
+	if first {
+		f = 1
+		if bias != nil {
+			_ = bias[k.nr-1]
+			bp = &bias[0]
+		}
+	}
+	gemm6x16DirectAVX2(kc, &a[0], lda, &b[0], &c[0], ldc, bp, f)
+}
+
 // microRows is micro for a strip whose C tile has only rows < mr valid rows; it
 // reports false when the set has no such variant (the caller then goes through
 // an edge buffer).

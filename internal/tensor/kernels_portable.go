@@ -18,17 +18,26 @@ func (k kernels) micro(kc int, a, b, c []float32, ldc int) { microGo(kc, a, b, c
 // packBTrans packs a transposed B strip with vector code when it can.
 func (k kernels) packBTrans(dst []float32, b *bSource, p0, kc, j0, cols int) bool { return false }
 
+// directA: the portable set always packs A.
+func (k kernels) directA() bool { return false }
+
+// microDirect is never called without directA.
+func (k kernels) microDirect(kc int, a []float32, lda int, b, c []float32, ldc int, bias []float32, first bool) {
+	panic("tensor: microDirect without a direct-A kernel")
+}
+
 // microRows has no short-strip variants in the portable set.
 func (k kernels) microRows(kc int, a, b, c []float32, ldc, rows int) bool { return false }
 
 func (k kernels) expSum(x []float32, shift float32) float32 { return expSumGo(x, shift) }
 func (k kernels) silu(dst, x []float32)                     { siluGo(dst, x) }
+func (k kernels) gelu(x []float32)                          { geluGo(x) }
 func (k kernels) swiglu(dst, gate, up []float32)            { swigluGo(dst, gate, up) }
 
 // dot4 is four single dot products in the portable set.
-func (k kernels) dot4(out *[4]float32, x []float32, b *bSource, j0 int) {
+func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 	for r := range 4 {
-		out[r] = k.rowDot(x, b, (j0+r)*b.ld)
+		out[r] = k.rowDot(x.x, b, (j0+r)*b.ld)
 	}
 }
 

@@ -54,7 +54,9 @@ func TestLinearBlocking(t *testing.T) {
 	forEachKernelSet(t, func(t *testing.T, ks kernels) {
 		p := NewPool(2)
 		defer p.Close()
-		for _, s := range [][3]int{{9, gemmNC + 19, 3}, {33, 40, 2*gemmKC + 5}, {gemmMC*2 + 7, 70, gemmKC + 1}} {
+		// {13, 40, 1024}: a 4 KiB row stride, where A is packed even for the
+		// direct-A kernel.
+		for _, s := range [][3]int{{9, gemmNC + 19, 3}, {33, 40, 2*gemmKC + 5}, {gemmMC*2 + 7, 70, gemmKC + 1}, {13, 40, 1024}, {300, 20, 1024}} {
 			r := newRand(t)
 			w, wide := randWeights(t, r, s[1], s[2], BF16)
 			x := randSlice(r, s[0]*s[2])
@@ -182,4 +184,51 @@ func TestProductStrategies(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMicroDirect compares the direct-A micro-kernel with the packed one on a
+// full tile: accumulating, and setting with and without bias, at depths with
+// and without a tail after its four-step unrolling.
+func TestMicroDirect(t *testing.T) {
+	for _, ks := range availableKernels() {
+		if !ks.directA() {
+			continue
+		}
+		mr, nr := ks.mr, ks.nr
+		for _, kc := range []int{1, 3, 4, 7, gemmKC} {
+			r := newRand(t)
+			lda, ldc := kc+3, nr+5
+			a := randSlice(r, mr*lda)
+			b := randSlice(r, kc*nr)
+			bias := randSlice(r, nr)
+			packed := make([]float32, kc*mr)
+			ks.packA(packed, a, lda, 0, kc, 0, mr)
+			for _, mode := range []string{"accumulate", "set", "set+bias"} {
+				c0 := randSlice(r, mr*ldc)
+				want := append([]float32(nil), c0...)
+				got := append([]float32(nil), c0...)
+				var bs []float32
+				if mode != "accumulate" {
+					for i := range mr {
+						for j := range nr {
+							want[i*ldc+j] = 0
+							if mode == "set+bias" {
+								want[i*ldc+j] = bias[j]
+							}
+						}
+					}
+					if mode == "set+bias" {
+						bs = bias
+					}
+				}
+				ks.micro(kc, packed, b, want, ldc)
+				ks.microDirect(kc, a, lda, b, got, ldc, bs, mode != "accumulate")
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s kc=%d %s: c[%d] = %v, packed kernel gives %v", ks.isa, kc, mode, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
 }

@@ -36,8 +36,13 @@ func BenchmarkDotRows(b *testing.B) {
 				out := make([]float32, rows)
 				src := bSource{trans: true, dtype: dt, f32: w.F32, u16: w.U16, ld: kd}
 				start := time.Now()
+				in := gemvX{x: x}
+				if k.splitsX(dt) {
+					in.split = make([]float32, kd)
+					splitEvenOdd(in.split, x)
+				}
 				for b.Loop() {
-					k.dotRows(out, x, &src, 0)
+					k.dotRows(out, in, &src, 0)
 				}
 				b.ReportMetric(float64(rows*kd)*float64(b.N)/time.Since(start).Seconds()/1e9, "Gweights/s")
 			})

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestPoolForCoversEachIndexOnce(t *testing.T) {
@@ -95,5 +96,47 @@ func TestPoolZeroAndClosed(t *testing.T) {
 	}
 	if NewPool(0).Workers() < 1 {
 		t.Error("NewPool(0) has no workers")
+	}
+}
+
+// TestPoolBackToBack runs many short loops in a row, so that workers join
+// loops while polling rather than through the channel, from two goroutines at
+// once, and closes the pool while its workers are still polling; and again
+// with polling off, so that every hand-off goes through the channel and
+// every wait blocks.
+func TestPoolBackToBack(t *testing.T) {
+	for _, spin := range []time.Duration{spinTime, 0} {
+		t.Run(spin.String(), func(t *testing.T) { backToBack(t, spin) })
+	}
+}
+
+func backToBack(t *testing.T, spin time.Duration) {
+	p := newPool(3, spin)
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() {
+			for i := range 2000 {
+				n := 1 + (i*7+g)%40
+				hits := make([]int32, n)
+				p.For(n, 1, func(s, e int) {
+					for j := s; j < e; j++ {
+						atomic.AddInt32(&hits[j], 1)
+					}
+				})
+				for j, h := range hits {
+					if h != 1 {
+						t.Errorf("loop %d: index %d ran %d times", i, j, h)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	p.Close()
+	n := 0
+	p.For(5, 1, func(s, e int) { n += e - s })
+	if n != 5 {
+		t.Errorf("after Close: ran %d iterations, want 5", n)
 	}
 }

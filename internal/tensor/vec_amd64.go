@@ -99,6 +99,17 @@ func (k kernels) expSum(x []float32, shift float32) float32 {
 	return s + expSumGo(x[m:], shift)
 }
 
+// gelu applies the erf GELU to x in place.
+func (k kernels) gelu(x []float32) {
+	m := 0
+	if k.isa != isaGo {
+		if m = len(x) &^ 7; m > 0 {
+			geluAVX2(&x[0], m)
+		}
+	}
+	geluGo(x[m:])
+}
+
 // silu sets dst[i] = silu(x[i]) over len(x).
 func (k kernels) silu(dst, x []float32) {
 	dst = dst[:len(x)]
@@ -124,47 +135,46 @@ func (k kernels) swiglu(dst, gate, up []float32) {
 	swigluGo(dst[m:], gate[m:], up[m:])
 }
 
-// dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x)] with row
+// dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x.x)] with row
 // stride b.ld), reading x once for the four rows.
-func (k kernels) dot4(out *[4]float32, x []float32, b *bSource, j0 int) {
-	n := len(x)
-	width := 8
-	if k.isa == isaAVX512 {
-		width = 16
-	}
-	m := n &^ (width - 1)
+func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
+	n := len(x.x)
+	m := n &^ 15 // both vector sets take whole 16-element blocks
 	off := j0 * b.ld
 	last := off + 3*b.ld + n - 1 // the last weight read
 	if m > 0 {
+		xp := &x.x[0]
+		pf := gemvPrefetchQuads * 4 * b.ld * b.dtype.Size()
 		switch b.dtype {
 		case F32:
 			_ = b.f32[last]
 			if k.isa == isaAVX512 {
-				dot4AVX512(&x[0], &b.f32[off], b.ld, m, &out[0])
+				dot4AVX512(xp, &b.f32[off], b.ld, m, &out[0])
 			} else {
-				dot4AVX2(&x[0], &b.f32[off], b.ld, m, &out[0])
+				gemv4F32AVX2(xp, &b.f32[off], b.ld, m, &out[0])
 			}
 		case BF16:
 			_ = b.u16[last]
 			if k.isa == isaAVX512 {
-				dot4BF16AVX512(&x[0], &b.u16[off], b.ld, m, &out[0])
+				dot4BF16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
 			} else {
-				dot4BF16AVX2(&x[0], &b.u16[off], b.ld, m, &out[0])
+				_ = x.split[m-1]
+				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
 			}
 		case F16:
 			_ = b.u16[last]
 			if k.isa == isaAVX512 {
-				dot4F16AVX512(&x[0], &b.u16[off], b.ld, m, &out[0])
+				dot4F16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
 			} else {
-				dot4F16AVX2(&x[0], &b.u16[off], b.ld, m, &out[0])
+				gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, &out[0])
 			}
 		}
 	} else {
 		*out = [4]float32{}
 	}
-	for r := range 4 {
-		if m < n {
-			out[r] += k.rowDot(x[m:], b, (j0+r)*b.ld+m)
+	if m < n {
+		for r := range 4 {
+			out[r] += k.rowDot(x.x[m:], b, (j0+r)*b.ld+m)
 		}
 	}
 }

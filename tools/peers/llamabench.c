@@ -11,14 +11,23 @@
 //
 // usage: llamabench MODEL.gguf THREADS PROMPT DECODE SEQS REPS LIBDIR
 //        llamabench --logits MODEL.gguf LIBDIR ID...
+//        llamabench --load MODEL.gguf THREADS REPS LIBDIR [cold]
 //
 // --logits prints the last token's logits for the prompt ID... as one JSON
 // array, so that tools/peers/check_logits.py can compare llama.cpp's
 // reading of a converted checkpoint with the fixture's golden logits.
+//
+// --load times REPS fresh starts, like internal/bench's BenchmarkLoad: the
+// model load (test "load") and, from the same start, a context and the
+// logits of a 16-token prompt (test "ttft16": time to first token). With
+// "cold" the file is evicted from the page cache (posix_fadvise DONTNEED)
+// before each start.
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "llama.h"
 
@@ -91,8 +100,71 @@ static int print_logits(int argc, char **argv) {
     return 0;
 }
 
+// evict drops path's pages from the page cache.
+static int evict(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    int err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+    return err;
+}
+
+static int time_load(int argc, char **argv) {
+    const char *path = argv[2];
+    int threads = atoi(argv[3]), reps = atoi(argv[4]);
+    int cold = argc > 6 && strcmp(argv[6], "cold") == 0;
+    const int n = 16;
+    if (threads < 1 || reps < 1) {
+        fprintf(stderr, "llamabench: arguments must be positive\n");
+        return 2;
+    }
+    llama_log_set(quiet, NULL);
+    ggml_backend_load_all_from_path(argv[5]);
+    llama_backend_init();
+    double *tl = calloc((size_t)reps, sizeof *tl), *tf = calloc((size_t)reps, sizeof *tf);
+    llama_token ids[16];
+    for (int r = 0; r < reps; r++) {
+        if (cold && evict(path) != 0) {
+            fprintf(stderr, "llamabench: cannot evict %s\n", path);
+            return 1;
+        }
+        double s = now();
+        struct llama_model_params mp = llama_model_default_params();
+        mp.n_gpu_layers = 0;
+        mp.progress_callback = no_progress;
+        struct llama_model *model = llama_model_load_from_file(path, mp);
+        if (!model) {
+            fprintf(stderr, "llamabench: cannot load %s\n", path);
+            return 1;
+        }
+        tl[r] = now() - s;
+        int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+        for (int i = 0; i < n; i++) ids[i] = tok(i, n_vocab);
+        struct llama_context_params cp = llama_context_default_params();
+        cp.n_ctx = 64;
+        cp.n_batch = cp.n_ubatch = 64;
+        cp.n_threads = cp.n_threads_batch = threads;
+        cp.no_perf = true;
+        struct llama_context *ctx = llama_init_from_model(model, cp);
+        if (!ctx || llama_decode(ctx, llama_batch_get_one(ids, n)) != 0) {
+            fprintf(stderr, "llamabench: first forward pass failed\n");
+            return 1;
+        }
+        llama_synchronize(ctx);
+        tf[r] = now() - s;
+        llama_free(ctx);
+        llama_model_free(model);
+    }
+    print_runs(cold ? "load-cold" : "load-warm", threads, 1, tl, reps);
+    print_runs(cold ? "ttft16-cold" : "ttft16-warm", threads, 1, tf, reps);
+    free(tl);
+    free(tf);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 5 && strcmp(argv[1], "--logits") == 0) return print_logits(argc, argv);
+    if (argc >= 6 && strcmp(argv[1], "--load") == 0) return time_load(argc, argv);
     if (argc != 8) {
         fprintf(stderr, "usage: %s MODEL.gguf THREADS PROMPT DECODE SEQS REPS LIBDIR\n", argv[0]);
         return 2;

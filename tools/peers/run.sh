@@ -14,6 +14,8 @@
 #   SEQS     decode batch sizes for hfserve and llama.cpp ("1")
 #   PEERS    peers to run ("llama.cpp pytorch onnxruntime")
 #   ENCODER  1 to run the MiniLM-shaped encoder comparison (1)
+#   LOAD     1 to time start-up (load and first token, warm and cold page
+#            cache) of the decoders, hfserve and llama.cpp (1)
 #
 # Everything it fetches or builds goes under $WORK, never into the repo:
 # the npm packages @node-llama-cpp/linux-x64 (llama.cpp's shared libraries),
@@ -31,6 +33,7 @@ DTYPES=${DTYPES:-"f32 bf16"}
 SEQS=${SEQS:-1}
 PEERS=${PEERS:-"llama.cpp pytorch onnxruntime"}
 ENCODER=${ENCODER:-1}
+LOAD=${LOAD:-1}
 PY=/usr/bin/python3
 LLAMA_NPM_VERSION=3.22.1
 ORT_NPM_VERSION=1.30.0
@@ -152,6 +155,16 @@ for r in $(seq "$ROUNDS"); do
 		fi
 		if has pytorch; then
 			peer "$tag" env OMP_WAIT_POLICY=PASSIVE $PY "$PEERDIR/torch_qwen2.py" "$m" "$THREADS" 512 32 1
+		fi
+		if [ "$LOAD" = 1 ]; then
+			# Warm: the files are in the page cache from the runs above. Cold:
+			# each engine evicts its own file before each start.
+			for state in warm cold; do
+				ours "$tag" 'Load' 1 HFSERVE_BENCH_DECODERS="$m" HFSERVE_BENCH_COLD=$([ $state = cold ] && echo 1 || echo 0)
+				if has llama.cpp; then
+					peer "$tag" "$WORK/bin/llamabench" --load "$m.gguf" "$THREADS" 1 "$LLAMA_LIB" $state
+				fi
+			done
 		fi
 	done
 	if [ "$ENCODER" = 1 ]; then

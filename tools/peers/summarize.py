@@ -18,6 +18,11 @@ best runs do not.
 The decode bandwidth bound of a run is the peak read bandwidth measured
 around that run (bwGB/s) over the bytes of weights read per token
 (weightMB: every weight is read once per decode step).
+Start-up times (hfserve's BenchmarkLoad, llamabench --load) go to a second
+table in seconds, lower is better: load (the model load call), ttft16 (load
+plus the first forward pass of a 16-token prompt: time to first token) and
+read (reading the weight files once, hfserve's yardstick), each "-warm"
+(files in the page cache) or "-cold" (evicted before each start).
 """
 
 import json
@@ -31,8 +36,15 @@ BENCH = re.compile(r"^Benchmark(\w+)(?:/([^\s]+?))?(?:/batch(\d+))?-\d+\s+\d+\s+
 ENGINES = ["hfserve", "llama.cpp", "pytorch", "onnxruntime"]
 
 
+TIMES = ("load", "ttft16", "read")
+
+
+def is_time(test):
+    return test.split("-")[0] in TIMES
+
+
 def parse(paths):
-    rates = defaultdict(list)  # (model, test, engine) -> per-repetition rates
+    rates = defaultdict(list)  # (model, test, engine) -> per-repetition rates, or seconds for is_time tests
     extra = defaultdict(list)  # (model, metric) -> values
     lines = []
     for path in paths:
@@ -45,8 +57,14 @@ def parse(paths):
             m = BENCH.match(line)
             if not m:
                 continue
-            kind, _, batch, rest = m.groups()
+            kind, name, batch, rest = m.groups()
             metrics = {unit: float(v) for v, unit in re.findall(r"([\d.e+-]+) (\S+)", rest)}
+            if kind == "Load":
+                state = (name or "").rsplit("/", 1)[-1]
+                for metric, test in (("s/load", "load"), ("s/ttft", "ttft16"), ("s/read", "read")):
+                    if metric in metrics:
+                        rates[(model, f"{test}-{state}", "hfserve")].append(metrics[metric])
+                continue
             if kind == "ReadBandwidth":
                 extra[("machine", "GB/s")].append(metrics["GB/s"])
                 continue
@@ -65,15 +83,16 @@ def parse(paths):
         elif line.startswith("{"):
             d = json.loads(line)
             for s in d["seconds"]:
-                rates[(d["model"], d["test"], d["peer"])].append(d["tokens"] / s)
+                v = s if is_time(d["test"]) else d["tokens"] / s
+                rates[(d["model"], d["test"], d["peer"])].append(v)
     return rates, extra
 
 
 def main():
     rates, extra = parse(sys.argv[1:])
     med = {k: statistics.median(v) for k, v in rates.items()}
-    best = {k: max(v) for k, v in rates.items()}
-    rows = sorted({(m, t) for m, t, _ in med})
+    best = {k: (min(v) if is_time(k[1]) else max(v)) for k, v in rates.items()}
+    rows = sorted({(m, t) for m, t, _ in med if not is_time(t)})
     head = ["model", "test", "unit"] + ENGINES + ["hfserve / fastest peer (median; best)"]
     table = [head]
     for model, test in rows:
@@ -100,11 +119,24 @@ def main():
             table.append([model, "bandwidth bound", "tok/s", f"{bound:.1f} (median)", "", "", "",
                           f"hfserve at {ratio:.2f}x of it (median of per-run ratios; "
                           f"range {min(extra[(model, 'of_bound')]):.2f}-{max(extra[(model, 'of_bound')]):.2f})"])
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for r in table:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if r is head:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_table(table)
+    times = sorted({(m, t) for m, t, _ in med if is_time(t)})
+    if times:
+        head = ["model", "test", "unit", "hfserve", "llama.cpp", "hfserve time / peer time (median; best)"]
+        table = [head]
+        for model, test in times:
+            cells = [model, test, "s"]
+            for e in ("hfserve", "llama.cpp"):
+                k = (model, test, e)
+                cells.append(f"{med[k]:.3f} / {best[k]:.3f} (n={len(rates[k])})" if k in med else "-")
+            h, p = (model, test, "hfserve"), (model, test, "llama.cpp")
+            if h in med and p in med:
+                cells.append(f"{med[h] / med[p]:.2f}x; {best[h] / best[p]:.2f}x")
+            else:
+                cells.append("-")
+            table.append(cells)
+        print("\nStart-up, in seconds (lower is better):\n")
+        print_table(table)
     gb = extra[("machine", "GB/s")]
     if gb:
         print(f"\npeak read bandwidth around the decode runs: median {statistics.median(gb):.1f} GB/s, "
@@ -114,6 +146,14 @@ def main():
             w = statistics.median(extra[(model, "weightMB")])
             r = statistics.median(v)
             print(f"{model}: weights {w:.0f} MB, process RSS after the runs {r:.0f} MB ({r / w:.3f}x)")
+
+
+def print_table(table):
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if r is table[0]:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 
 
 if __name__ == "__main__":

@@ -131,13 +131,21 @@ func (m *Model) block(l *layer, x []float32, n, batch, seqLen int, mask [][]int3
 	tensor.Linear(p, s.v, x, n, l.v.w, l.v.b)
 	m.attn.Bidirectional(p, s.att, s.q, s.k, s.v, batch, seqLen, mask)
 	tensor.Linear(p, s.h, s.att, n, l.o.w, l.o.b)
-	tensor.Add(x, x, s.h)
-	tensor.LayerNorm(x, x, l.attnNormW, l.attnNormB, n, eps)
+	addNorm(p, x, s.h, l.attnNormW, l.attnNormB, n, eps)
 	tensor.Linear(p, s.fc, x, n, l.fc1.w, l.fc1.b)
-	m.act(s.fc)
+	m.act.Apply(p, s.fc, n)
 	tensor.Linear(p, s.h, s.fc, n, l.fc2.w, l.fc2.b)
-	tensor.Add(x, x, s.h)
-	tensor.LayerNorm(x, x, l.outNormW, l.outNormB, n, eps)
+	addNorm(p, x, s.h, l.outNormW, l.outNormB, n, eps)
+}
+
+// addNorm sets x = LayerNorm(x + y) for rows rows, split over the pool.
+func addNorm(p *tensor.Pool, x, y, w, b []float32, rows int, eps float32) {
+	h := len(w)
+	models.ForRows(p, rows, h, func(lo, hi int) {
+		xs := x[lo*h : hi*h]
+		tensor.Add(xs, xs, y[lo*h:hi*h])
+		tensor.LayerNorm(xs, xs, w, b, hi-lo, eps)
+	})
 }
 
 // heads fills the pooler output and the head's logits.

@@ -79,12 +79,24 @@ func Load(dir string, c *models.Config, opts models.LoadOptions) (*Model, error)
 	if err != nil {
 		return nil, fmt.Errorf("bert: %w", err)
 	}
+	w.ReadAhead()
 	m, err := build(cfg, w, opts)
 	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
+	w.Prefault(opts.Pool, m.lookupOnly()...)
 	return m, nil
+}
+
+// lookupOnly lists the embedding tables read only row by row, which loading
+// leaves out of Prefault.
+func (m *Model) lookupOnly() []*tensor.Matrix {
+	skip := []*tensor.Matrix{m.pos, m.tokType}
+	if m.mlm == nil || m.mlm.decoder.w != m.word {
+		skip = append(skip, m.word) // else the tied masked-LM decoder reads all of it
+	}
+	return skip
 }
 
 func build(cfg *Config, w *models.Weights, opts models.LoadOptions) (*Model, error) {

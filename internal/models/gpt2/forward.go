@@ -75,7 +75,7 @@ func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 
 	tensor.LayerNorm(s.h, x, l.ln2W, l.ln2B, n, cfg.LayerNormEps)
 	tensor.Linear(p, s.fc, s.h, n, l.fc, l.fcB)
-	m.act(s.fc)
+	m.act.Apply(p, s.fc, n)
 	tensor.Linear(p, s.h, s.fc, n, l.fcProj, l.fcProjB)
 	tensor.Add(x, x, s.h)
 }

@@ -51,12 +51,23 @@ func Load(dir string, c *models.Config, opts models.LoadOptions) (*Model, error)
 	if err != nil {
 		return nil, fmt.Errorf("gpt2: %w", err)
 	}
+	w.ReadAhead()
 	m, err := build(cfg, w, opts)
 	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
+	w.Prefault(opts.Pool, m.lookupOnly()...)
 	return m, nil
+}
+
+// lookupOnly lists the embedding tables read only row by row, which loading
+// leaves out of Prefault.
+func (m *Model) lookupOnly() []*tensor.Matrix {
+	if m.lmHead == m.wte {
+		return []*tensor.Matrix{m.wpe} // tied: the LM head reads all of wte every step
+	}
+	return []*tensor.Matrix{m.wte, m.wpe}
 }
 
 func build(cfg *Config, w *models.Weights, opts models.LoadOptions) (*Model, error) {

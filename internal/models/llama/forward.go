@@ -70,9 +70,10 @@ func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 	qDim := cfg.NumHeads * cfg.HeadDim
 	hs := s.h[:n*h]
 	tensor.RMSNorm(hs, x, l.inNorm, n, cfg.RMSNormEps)
-	tensor.Linear(p, s.q, hs, n, l.q, l.qBias)
-	tensor.Linear(p, s.k, hs, n, l.k, l.kBias)
-	tensor.Linear(p, s.v, hs, n, l.v, l.vBias)
+	tensor.LinearMulti(p, hs, n,
+		tensor.Projection{Dst: s.q, W: l.q, Bias: l.qBias},
+		tensor.Projection{Dst: s.k, W: l.k, Bias: l.kBias},
+		tensor.Projection{Dst: s.v, W: l.v, Bias: l.vBias})
 	if l.qNorm != nil {
 		// Qwen3 normalises each head's vector before RoPE.
 		tensor.RMSNorm(s.q, s.q, l.qNorm, n*cfg.NumHeads, cfg.RMSNormEps)
@@ -86,12 +87,13 @@ func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 	tensor.Add(x, x, out)
 
 	tensor.RMSNorm(hs, x, l.postNorm, n, cfg.RMSNormEps)
-	tensor.Linear(p, s.gate, hs, n, l.gate, l.gateBias)
-	tensor.Linear(p, s.up, hs, n, l.up, l.upBias)
+	tensor.LinearMulti(p, hs, n,
+		tensor.Projection{Dst: s.gate, W: l.gate, Bias: l.gateBias},
+		tensor.Projection{Dst: s.up, W: l.up, Bias: l.upBias})
 	if cfg.Act == "silu" || cfg.Act == "swish" {
 		tensor.SwiGLU(s.gate, s.gate, s.up)
 	} else {
-		m.act(s.gate)
+		m.act.Apply(p, s.gate, n)
 		tensor.Mul(s.gate, s.gate, s.up)
 	}
 	tensor.Linear(p, out, s.gate, n, l.down, l.downBias)

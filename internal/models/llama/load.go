@@ -55,12 +55,23 @@ func Load(dir string, c *models.Config, opts models.LoadOptions) (*Model, error)
 	if err != nil {
 		return nil, fmt.Errorf("llama: %w", err)
 	}
+	w.ReadAhead()
 	m, err := build(cfg, w, opts)
 	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
+	w.Prefault(opts.Pool, m.lookupOnly()...)
 	return m, nil
+}
+
+// lookupOnly lists the embedding tables read only row by row, which loading
+// leaves out of Prefault.
+func (m *Model) lookupOnly() []*tensor.Matrix {
+	if m.lmHead == m.embed {
+		return nil // tied: the LM head reads all of it every step
+	}
+	return []*tensor.Matrix{m.embed}
 }
 
 // build takes every tensor from w and assembles the model.

@@ -1,0 +1,203 @@
+package tensor
+
+import "fmt"
+
+// gemvMaxRows is the largest row count served by the matrix-vector path: below
+// the micro-kernel's height, packing B costs more than streaming it once per row
+// block, and decode steps (one token per sequence) are memory-bound anyway.
+const gemvMaxRows = 4
+
+// gemvBlockBytes bounds the weight rows one worker streams before moving to the
+// next input row, so that with several input rows the block is re-read from L2.
+const gemvBlockBytes = 128 << 10
+
+// gemvGrainRows is the fewest weight rows a worker claims at a time: enough to
+// stream a few tens of kilobytes between two claims.
+const gemvGrainRows = 64
+
+// gemvPrefetchQuads is how far ahead, in groups of four weight rows, the
+// assembly prefetches: one group is 7 KB of a 896-wide BF16 matrix, enough to
+// cover the memory latency at full bandwidth.
+const gemvPrefetchQuads = 1
+
+// Projection is one of the products of LinearMulti: Dst[rows × W.Rows] =
+// x · Wᵀ, plus Bias[W.Rows] on every row when Bias is not nil.
+type Projection struct {
+	Dst  []float32
+	W    *Matrix
+	Bias []float32
+}
+
+// LinearMulti computes Linear(p, o.Dst, x, rows, o.W, o.Bias) for every o in
+// outs, which all read the same input x [rows × Cols] (all W have the same
+// Cols), with the same results. With at most 4 rows (decoding) the products
+// run as one parallel loop over all their weight rows: the workers start and
+// finish once rather than once per matrix, which matters when each matrix takes
+// only tens of microseconds to stream (attention's q, k, v; the MLP's gate and
+// up). Larger products run one after the other.
+func LinearMulti(p *Pool, x []float32, rows int, outs ...Projection) {
+	activeKernels().linearMulti(p, x, rows, outs)
+}
+
+func (k kernels) linearMulti(p *Pool, x []float32, rows int, outs []Projection) {
+	if rows <= 0 || len(outs) == 0 {
+		return
+	}
+	if rows > gemvMaxRows {
+		for _, o := range outs {
+			k.linear(p, o.Dst, x, rows, o.W, o.Bias)
+		}
+		return
+	}
+	ops := make([]gemvOp, len(outs))
+	for i, o := range outs {
+		ops[i] = linearOp("LinearMulti", o.Dst, x, rows, o.W, o.Bias)
+		if i > 0 && o.W.Cols != outs[0].W.Cols {
+			panic(fmt.Sprintf("tensor.LinearMulti: weight %d has %d columns, weight 0 has %d", i, o.W.Cols, outs[0].W.Cols))
+		}
+	}
+	k.gemv(p, x, rows, outs[0].W.Cols, ops)
+}
+
+// linearOp checks one Linear product's operands and describes its weight.
+func linearOp(kernel string, dst, x []float32, rows int, w *Matrix, bias []float32) gemvOp {
+	if w == nil {
+		panic(fmt.Sprintf("tensor.%s: nil weight matrix", kernel))
+	}
+	n, kd := w.Rows, w.Cols
+	checkLen(kernel, "x", len(x), rows*kd)
+	checkLen(kernel, "dst", len(dst), rows*n)
+	if bias != nil {
+		checkLen(kernel, "bias", len(bias), n)
+	}
+	switch w.DType {
+	case F32:
+		checkLen(kernel, "w.F32", len(w.F32), n*kd)
+	case F16, BF16:
+		checkLen(kernel, "w.U16", len(w.U16), n*kd)
+	default:
+		panic(fmt.Sprintf("tensor.%s: unsupported weight dtype %s", kernel, w.DType))
+	}
+	return gemvOp{dst: dst, n: n, bias: bias,
+		b: bSource{trans: true, dtype: w.DType, f32: w.F32, u16: w.U16, ld: kd}}
+}
+
+// gemvOp is one weight matrix B [n, kd] of a matrix-vector product:
+// dst[r, j] = x[r, :] · B[j, :] (+ bias[j]).
+type gemvOp struct {
+	dst  []float32
+	b    bSource
+	n    int
+	bias []float32
+}
+
+// gemvX is one input row of a matrix-vector product as the kernels read it.
+type gemvX struct {
+	x []float32
+	// split is x's whole 16-element blocks in the order of splitEvenOdd, for
+	// the kernels that widen 16-bit weights in pairs; nil when none needs it.
+	split []float32
+}
+
+// splitsX reports whether the kernel set's matrix-vector kernel for dtype reads
+// gemvX.split.
+func (k kernels) splitsX(dt DType) bool { return k.isa == isaAVX2 && dt == BF16 }
+
+// splitEvenOdd writes each 16-element block of src (len(src) a multiple of 16)
+// to dst as its 8 even-indexed elements followed by its 8 odd-indexed ones.
+func splitEvenOdd(dst, src []float32) {
+	dst = dst[:len(src)]
+	for b := 0; b+16 <= len(src); b += 16 {
+		s, d := src[b:b+16:b+16], dst[b:b+16:b+16]
+		for i := range 8 {
+			d[i], d[8+i] = s[2*i], s[2*i+1]
+		}
+	}
+}
+
+// gemv computes every op for rows (≤ gemvMaxRows) input rows of x [rows × kd]
+// in one parallel loop. Workers claim groups of four weight rows of any op;
+// each streams its weight rows in L2-sized blocks once for all input rows.
+func (k kernels) gemv(p *Pool, x []float32, rows, kd int, ops []gemvOp) {
+	m16 := kd &^ 15
+	var split []float32
+	for i := range ops {
+		if k.splitsX(ops[i].b.dtype) && m16 > 0 {
+			buf := p.getGemmBuf(rows*m16, 0)
+			defer p.putGemmBuf(buf)
+			split = buf.a
+			for r := range rows {
+				splitEvenOdd(split[r*m16:(r+1)*m16], x[r*kd:r*kd+m16])
+			}
+			break
+		}
+	}
+	quads, grain := 0, 0
+	for i := range ops {
+		quads += (ops[i].n + 3) / 4
+		grain = max(grain, min(gemvGrainRows, k.gemvBlock(&ops[i].b, kd))/4)
+	}
+	p.For(quads, grain, func(s, e int) {
+		off := 0
+		for i := range ops {
+			op := &ops[i]
+			nq := (op.n + 3) / 4
+			if lo, hi := max(s, off), min(e, off+nq); lo < hi {
+				k.gemvRows(op, x, split, rows, kd, 4*(lo-off), min(op.n, 4*(hi-off)))
+			}
+			off += nq
+		}
+	})
+}
+
+// gemvBlock is how many weight rows (a multiple of 4) fit in gemvBlockBytes.
+func (k kernels) gemvBlock(b *bSource, kd int) int {
+	return max(4, gemvBlockBytes/(kd*max(1, b.dtype.Size()))&^3)
+}
+
+// gemvRows computes op's outputs [j0, j1) for every input row.
+func (k kernels) gemvRows(op *gemvOp, x, split []float32, rows, kd, j0, j1 int) {
+	block := k.gemvBlock(&op.b, kd)
+	m16 := kd &^ 15
+	for b0 := j0; b0 < j1; b0 += block {
+		b1 := min(j1, b0+block)
+		for r := range rows {
+			in := gemvX{x: x[r*kd : (r+1)*kd]}
+			if split != nil && k.splitsX(op.b.dtype) {
+				in.split = split[r*m16 : (r+1)*m16]
+			}
+			out := op.dst[r*op.n+b0 : r*op.n+b1]
+			k.dotRows(out, in, &op.b, b0)
+			if op.bias != nil {
+				for i, v := range op.bias[b0:b1] {
+					out[i] += v
+				}
+			}
+		}
+	}
+}
+
+// dotRows sets out[i] = x · B[j0+i, :] for each i, four rows at a time.
+func (k kernels) dotRows(out []float32, x gemvX, b *bSource, j0 int) {
+	i := 0
+	if k.isa != isaGo {
+		for ; i+4 <= len(out); i += 4 {
+			k.dot4((*[4]float32)(out[i:i+4]), x, b, j0+i)
+		}
+	}
+	for ; i < len(out); i++ {
+		out[i] = k.rowDot(x.x, b, (j0+i)*b.ld)
+	}
+}
+
+// rowDot returns x · B[off : off+len(x)] in B's dtype.
+func (k kernels) rowDot(x []float32, b *bSource, off int) float32 {
+	kd := len(x)
+	switch b.dtype {
+	case BF16:
+		return k.dotBF16(x, b.u16[off:off+kd])
+	case F16:
+		return k.dotF16(x, b.u16[off:off+kd])
+	}
+	return k.dot(x, b.f32[off:off+kd])
+}

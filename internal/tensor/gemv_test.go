@@ -1,0 +1,113 @@
+package tensor
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestGEMVKernels runs the matrix-vector path of every kernel set on depths
+// around the 16-element blocks of the vector kernels (whole blocks, a tail, a
+// tail only) and row counts around the four-row groups, against a float64
+// reference.
+func TestGEMVKernels(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, dt := range []DType{F32, BF16, F16} {
+			for _, kd := range []int{1, 8, 15, 16, 17, 31, 32, 48, 63, 896 + 7} {
+				for _, n := range []int{1, 3, 4, 5, 8, 13} {
+					for _, rows := range []int{1, 2, 4} {
+						name := fmt.Sprintf("%s/%s/rows=%d/n=%d/k=%d", ks.isa, dt, rows, n, kd)
+						r := newRand(t)
+						w, wide := randWeights(t, r, n, kd, dt)
+						x := randSlice(r, rows*kd)
+						want, scale := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide[j*kd+p] })
+						dst := make([]float32, rows*n+1)
+						dst[rows*n] = 7
+						ks.linear(nil, dst, x, rows, w, nil)
+						checkClose(t, name, dst[:rows*n], want, scale, kd)
+						checkTail(t, name, dst[rows*n:], 7)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestLinearMulti checks that LinearMulti gives exactly Linear's results for
+// each of its products, on the fused (≤ 4 rows) and the sequential path.
+func TestLinearMulti(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, p := range testPools(t) {
+			for _, rows := range []int{1, 3, 4, 5} {
+				for _, kd := range []int{7, 64, 300} {
+					r := newRand(t)
+					var outs []Projection
+					var wants [][]float32
+					for i, spec := range []struct {
+						n  int
+						dt DType
+					}{{37, BF16}, {4, F32}, {130, F16}, {9, BF16}} {
+						w, _ := randWeights(t, r, spec.n, kd, spec.dt)
+						var bias []float32
+						if i%2 == 0 {
+							bias = randSlice(r, spec.n)
+						}
+						outs = append(outs, Projection{Dst: make([]float32, rows*spec.n), W: w, Bias: bias})
+						wants = append(wants, make([]float32, rows*spec.n))
+					}
+					x := randSlice(r, rows*kd)
+					for i, o := range outs {
+						ks.linear(nil, wants[i], x, rows, o.W, o.Bias)
+					}
+					ks.linearMulti(p, x, rows, outs)
+					for i, o := range outs {
+						for j := range o.Dst {
+							if o.Dst[j] != wants[i][j] {
+								t.Fatalf("%s/%s/rows=%d/k=%d: product %d [%d] = %v, Linear gives %v",
+									ks.isa, poolName(p), rows, kd, i, j, o.Dst[j], wants[i][j])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestLinearMultiPanics(t *testing.T) {
+	a, _ := NewMatrixF32(2, 3, make([]float32, 6))
+	b, _ := NewMatrixF32(2, 4, make([]float32, 8))
+	cases := map[string]func(){
+		"cols differ": func() {
+			LinearMulti(nil, make([]float32, 4), 1, Projection{Dst: make([]float32, 2), W: a}, Projection{Dst: make([]float32, 2), W: b})
+		},
+		"short dst": func() { LinearMulti(nil, make([]float32, 3), 1, Projection{Dst: make([]float32, 1), W: a}) },
+		"nil w":     func() { LinearMulti(nil, make([]float32, 3), 1, Projection{Dst: make([]float32, 2)}) },
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			f()
+		})
+	}
+	LinearMulti(nil, nil, 1) // nothing to do: no panic
+}
+
+func TestSplitEvenOdd(t *testing.T) {
+	src := make([]float32, 48)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	dst := make([]float32, 48)
+	splitEvenOdd(dst, src)
+	for b := 0; b < 48; b += 16 {
+		for i := range 8 {
+			if dst[b+i] != float32(b+2*i) || dst[b+8+i] != float32(b+2*i+1) {
+				t.Fatalf("block %d: %v", b/16, dst[b:b+16])
+			}
+		}
+	}
+}
