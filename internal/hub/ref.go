@@ -68,6 +68,12 @@ func ParseRef(s string) (Ref, error) {
 			return Ref{}, fmt.Errorf("hub: model reference %q: %w", s, err)
 		}
 		ref.Path = p
+		// Made absolute (or with ~ expanded) the reference can outgrow the
+		// bound; refuse it then, so that every accepted reference prints
+		// (String) as one that parses back to itself.
+		if n := len(ref.String()); n > maxRefLen {
+			return Ref{}, fmt.Errorf("hub: model reference is %d bytes long once made absolute (at most %d)", n, maxRefLen)
+		}
 		return ref, nil
 	}
 	repo, rev, hasRev := strings.Cut(rest, "@")
