@@ -68,6 +68,20 @@ type Config struct {
 	OTelSamplingRatio   float64       `key:"otel_sampling_ratio" help:"share of new traces sampled, 0 to 1 (a request that arrives with a sampled traceparent is always traced)"`
 	DataDir             string        `key:"data_dir" arg:"DIR" defaultdoc:"$XDG_DATA_HOME/hfserve, else ~/.local/share/hfserve" help:"folder for hfserve's own state (API keys, downloads)"`
 	AllowDownload       bool          `key:"allow_download" help:"download models missing from the local cache from the Hugging Face Hub"`
+	DownloadConcurrency int           `key:"download_concurrency" help:"most files one pull downloads at once"`
+
+	AuthEnabled        bool          `key:"auth_enabled" help:"require an API key on every inference and admin route (/health and /ready stay open; /metrics too unless metrics_require_key)"`
+	AdminKey           string        `key:"admin_key" arg:"KEY" secret:"true" help:"bootstrap admin key, at least 32 characters; better set as HFSERVE_ADMIN_KEY than in a file or on a command line (never printed)"`
+	AuthStore          string        `key:"auth_store" help:"where API keys and usage live: sqlite (a database file in data_dir) or redis (redis_url, shared by every replica)"`
+	MetricsRequireKey  bool          `key:"metrics_require_key" help:"with auth_enabled, /metrics also needs a key with the admin scope"`
+	AuthMaxFailures    int           `key:"auth_max_failures" help:"bad keys one client address may present within auth_lockout before it is locked out for auth_lockout (429 with Retry-After)"`
+	AuthLockout        time.Duration `key:"auth_lockout" help:"window for counting bad keys, and how long a client that reached auth_max_failures is refused (a bare number is seconds)"`
+	UsageFlushInterval time.Duration `key:"usage_flush_interval" help:"how often per-key usage counted in memory is written to the auth store (and always on shutdown)"`
+	TLSCert            string        `key:"tls_cert" arg:"FILE" help:"PEM certificate (chain) to serve HTTPS with; needs tls_key"`
+	TLSKey             string        `key:"tls_key" arg:"FILE" help:"PEM private key of tls_cert"`
+	CORSAllowedOrigins []string      `key:"cors_allowed_origins" arg:"ORIGIN" help:"origins allowed to call the API from a browser (scheme://host[:port], or * for any); empty: CORS off"`
+	MaxInputTokens     int           `key:"max_input_tokens" help:"most prompt tokens one request may send; 0: up to the model's context"`
+	MaxOutputTokens    int           `key:"max_output_tokens" help:"most tokens one request may ask to generate; 0: up to the model's context"`
 }
 
 // ModelSpec is one entry of models: what to serve and how. Zero fields inherit the global
@@ -155,6 +169,11 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		OTelServiceName:         "hfserve",
 		OTelSamplingRatio:       1,
 		DataDir:                 defaultDataDir(lookupEnv),
+		DownloadConcurrency:     4,
+		AuthStore:               "sqlite",
+		AuthMaxFailures:         10,
+		AuthLockout:             time.Minute,
+		UsageFlushInterval:      10 * time.Second,
 	}
 }
 

@@ -25,6 +25,7 @@ type field struct {
 	index    int    // index of the struct field in Config
 	arg      string // placeholder in flag help, e.g. HOST:PORT
 	pathList bool   // the environment variable is a path list, not comma-separated
+	secret   bool   // the value is never printed
 }
 
 // Keys documents every key, in the order of the Config struct.
@@ -38,9 +39,8 @@ func Keys() []KeyDoc {
 }
 
 // ReservedEnv lists the HFSERVE_* variables that are not keys but are still legitimate:
-// HFSERVE_CONFIG names the config file, and HFSERVE_ADMIN_KEY is read by the auth layer so
-// that the secret need not sit in a file or on a command line.
-func ReservedEnv() []string { return []string{EnvPrefix + "CONFIG", EnvPrefix + "ADMIN_KEY"} }
+// HFSERVE_CONFIG names the config file.
+func ReservedEnv() []string { return []string{EnvPrefix + "CONFIG"} }
 
 // configFields derives every key from the Config struct tags. A field without a key tag or of
 // a type this package cannot read is a programming error that every test would hit at once,
@@ -80,6 +80,7 @@ func configFields() []field {
 			index:    i,
 			arg:      arg,
 			pathList: sf.Tag.Get("envsep") == "path",
+			secret:   sf.Tag.Get("secret") == "true",
 		})
 	}
 	return fields

@@ -130,6 +130,10 @@ func TestEveryKeyHasEveryLayer(t *testing.T) {
 		"shutdown_timeout": "8s", "max_request_body_bytes": "1MiB", "log_level": "debug",
 		"log_format": "json", "log_prompts": "true", "metrics_enabled": "false",
 		"otel_endpoint": "http://collector:4318", "otel_protocol": "grpc", "otel_service_name": "svc", "otel_sampling_ratio": "0.25", "data_dir": "/var/lib/hfserve", "allow_download": "true",
+		"download_concurrency": "2", "auth_enabled": "true", "admin_key": "0123456789abcdef0123456789abcdef-x",
+		"auth_store": "redis", "metrics_require_key": "true", "auth_max_failures": "3", "auth_lockout": "30s",
+		"usage_flush_interval": "2s", "tls_cert": "/etc/hfserve/cert.pem", "tls_key": "/etc/hfserve/key.pem",
+		"cors_allowed_origins": "https://app.example.com", "max_input_tokens": "100", "max_output_tokens": "50",
 		"models": "m=org/m", "model_dirs": "/models",
 	}
 	def := reflect.ValueOf(testDefaults())

@@ -10,7 +10,7 @@ import (
 
 // Print writes the effective configuration as a YAML config file, every key in struct order
 // with a trailing comment naming its source. The output reads back, as a config file, to the
-// same Config.
+// same Config, except that secrets (admin_key) are printed empty.
 func (l *Loaded) Print(w io.Writer) error {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	cv := reflect.ValueOf(l.Config)
@@ -20,6 +20,11 @@ func (l *Loaded) Print(w io.Writer) error {
 		source := l.Sources[f.Key]
 		if source == "" {
 			source = SourceDefault
+		}
+		if f.secret && source != SourceDefault {
+			// A secret is never printed: the key stays, empty, so the output still loads.
+			value = encodeNode(reflect.Zero(cv.Field(f.index).Type()))
+			source += " (secret, not printed)"
 		}
 		// A comment on a block list's value would land after its first element.
 		if value.Kind == yaml.ScalarNode || value.Style == yaml.FlowStyle {

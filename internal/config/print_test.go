@@ -105,3 +105,32 @@ func TestPrintNamesFile(t *testing.T) {
 		t.Errorf("preload line lacks its source:\n%s", out.String())
 	}
 }
+
+// TestPrintHidesSecrets checks that admin_key, set from any layer, never reaches the printed
+// configuration, while the output still loads.
+func TestPrintHidesSecrets(t *testing.T) {
+	const secret = "s3cret-admin-key-0123456789abcdefghij"
+	for name, l := range map[string]layers{
+		"env":  {env: []string{"HFSERVE_ADMIN_KEY=" + secret}},
+		"flag": {args: []string{"--admin-key=" + secret}},
+		"file": {file: "admin_key: " + secret + "\n"},
+	} {
+		loaded := mustResolve(t, l)
+		if loaded.Config.AdminKey != secret {
+			t.Fatalf("%s: admin_key %q not loaded", name, loaded.Config.AdminKey)
+		}
+		var out bytes.Buffer
+		if err := loaded.Print(&out); err != nil {
+			t.Fatalf("%s: Print: %v", name, err)
+		}
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("%s: printed configuration contains the admin key:\n%s", name, out.String())
+		}
+		if !strings.Contains(out.String(), "secret, not printed") {
+			t.Errorf("%s: printed configuration does not say the secret was left out", name)
+		}
+		if back := mustResolve(t, layers{file: out.String()}); back.Config.AdminKey != "" {
+			t.Errorf("%s: printed configuration reads back with admin_key %q", name, back.Config.AdminKey)
+		}
+	}
+}

@@ -46,6 +46,13 @@ func checkOTelEndpoint(raw string) error {
 	return nil
 }
 
+// AuthStores lists the values of auth_store.
+func AuthStores() []string { return []string{"sqlite", "redis"} }
+
+// MinAdminKeyLen is the shortest admin_key accepted: a guessable bootstrap key would open
+// every route.
+const MinAdminKeyLen = 32
+
 // LogFormats lists the values of log_format.
 func LogFormats() []string { return []string{"text", "json"} }
 
@@ -152,6 +159,7 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		p.add("data_dir", "empty: set data_dir, or HOME / XDG_DATA_HOME for the default")
 	}
+	c.validateSecurity(&p)
 	switch len(p) {
 	case 0:
 		return nil
@@ -228,4 +236,45 @@ func (c *Config) validateModels(p *problems) {
 		p.atLeast(key+".max_batch_size", m.MaxBatchSize, 0)
 		p.atLeast(key+".max_batch_tokens", m.MaxBatchTokens, 0)
 	}
+}
+
+// validateSecurity checks the auth, TLS, CORS, token-limit and download keys.
+func (c *Config) validateSecurity(p *problems) {
+	p.atLeast("download_concurrency", c.DownloadConcurrency, 1)
+	p.oneOf("auth_store", c.AuthStore, AuthStores())
+	if c.AdminKey != "" && len(c.AdminKey) < MinAdminKeyLen {
+		p.add("admin_key", "must be at least %d characters, got %d", MinAdminKeyLen, len(c.AdminKey))
+	}
+	if strings.TrimSpace(c.AdminKey) != c.AdminKey || strings.ContainsFunc(c.AdminKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		p.add("admin_key", "must not contain spaces or control characters")
+	}
+	p.atLeast("auth_max_failures", c.AuthMaxFailures, 1)
+	if c.AuthLockout <= 0 {
+		p.add("auth_lockout", "must be positive, got %s", formatDuration(c.AuthLockout))
+	}
+	if c.UsageFlushInterval <= 0 {
+		p.add("usage_flush_interval", "must be positive, got %s", formatDuration(c.UsageFlushInterval))
+	}
+	for i, origin := range c.CORSAllowedOrigins {
+		if err := checkOrigin(origin); err != nil {
+			p.add(fmt.Sprintf("cors_allowed_origins[%d]", i), "%v", err)
+		}
+	}
+	p.atLeast("max_input_tokens", c.MaxInputTokens, 0)
+	p.atLeast("max_output_tokens", c.MaxOutputTokens, 0)
+}
+
+// checkOrigin accepts "*" or a browser origin: http(s)://host[:port] and nothing more.
+func checkOrigin(origin string) error {
+	if origin == "*" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return fmt.Errorf("%q is not an origin: %w", origin, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin: want scheme://host[:port] or *", origin)
+	}
+	return nil
 }
