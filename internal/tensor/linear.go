@@ -31,6 +31,9 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 		k.gemv(p, x, rows, w.Cols, []gemvOp{op})
 		return
 	}
+	if k.gemmDot(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
+		return
+	}
 	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
 }
 

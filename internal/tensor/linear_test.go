@@ -8,7 +8,7 @@ import (
 func TestLinear(t *testing.T) {
 	type shape struct{ m, n, k int }
 	var shapes []shape
-	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 13, 17, 65} {
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 16, 17, 23, 48, 65} {
 		for _, nk := range [][2]int{{1, 1}, {3, 5}, {17, 63}, {65, 33}, {31, 257}, {257, 17}, {48, 300}} {
 			shapes = append(shapes, shape{m, nk[0], nk[1]})
 		}

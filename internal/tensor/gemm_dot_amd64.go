@@ -1,0 +1,132 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// gemmDotMaxRows is the most rows a BF16 product runs on the in-place kernels
+// (gemm_dot_amd64.s). Up to it, transposing the weights into panels costs more
+// than widening them once per tile of input rows; above it (prefill), the
+// packed micro-kernel amortises its packing over enough rows to win.
+const gemmDotMaxRows = 24
+
+// gemmDotGrainPairs is the fewest pairs of weight rows a worker claims at once.
+const gemmDotGrainPairs = 8
+
+// gemmDotKC is the depth of one pass of the kernels: six input rows of it
+// (24 KiB) stay in L1 while the weight rows go by.
+const gemmDotKC = 1024
+
+// gemmDotBlockBytes bounds the weights one worker sweeps with every tile of
+// input rows before moving on: they are re-read from L2 once per tile.
+const gemmDotBlockBytes = 192 << 10
+
+// dotTile is one group of input rows a gemmDot kernel call covers.
+type dotTile struct{ start, rows int }
+
+// dotTiles covers m ≥ 4 rows with tiles of 6 and at most one of 4. A remainder
+// that fits neither takes a tile overlapping the previous one: the overlapping
+// rows are computed twice, with identical results, which is cheaper than a
+// kernel per height.
+func dotTiles(m int) []dotTile {
+	var tiles []dotTile
+	i := 0
+	for ; i+6 <= m; i += 6 {
+		tiles = append(tiles, dotTile{i, 6})
+	}
+	switch rest := m - i; {
+	case rest == 0:
+	case rest == 4:
+		tiles = append(tiles, dotTile{i, 4})
+	case m == 5:
+		tiles = append(tiles, dotTile{0, 4}, dotTile{1, 4})
+	case rest == 5:
+		tiles = append(tiles, dotTile{m - 6, 6})
+	default: // 1 to 3 rows left: m ≥ 6 here, since m ≥ 4 and m ≠ 5
+		tiles = append(tiles, dotTile{m - 4, 4})
+	}
+	return tiles
+}
+
+// gemmDot computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for BF16 weights B stored
+// [n, kd] with the in-place kernels, and reports false, doing nothing, when
+// this kernel set has no such kernel for the product. Workers split the weight
+// rows in pairs; each pair, widened once per tile, meets every tile of input
+// rows while it is in L1.
+func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
+	if k.isa != isaAVX2 || b.dtype != BF16 || !b.trans || m < 4 || m > gemmDotMaxRows || kd < 16 || n < 2 {
+		return false
+	}
+	m16 := kd &^ 15
+	buf := p.getGemmBuf(m*m16, 0)
+	defer p.putGemmBuf(buf)
+	xs := buf.a[:m*m16]
+	p.For(m, 1, func(s, e int) {
+		for r := s; r < e; r++ {
+			splitEvenOdd(xs[r*m16:(r+1)*m16], a[r*kd:r*kd+m16])
+		}
+	})
+	tiles := dotTiles(m)
+	ld := b.ld
+	_ = b.u16[(n-1)*ld+kd-1] // every weight the kernels read
+	_ = c[m*n-1]
+	// Blocks: gemmDotKC of depth keeps a tile of input rows in L1, and
+	// pairBlock pairs of weight rows at that depth stay in L2 while every
+	// tile passes over them.
+	pairBlock := max(1, gemmDotBlockBytes/(4*min(m16, gemmDotKC)))
+	p.For(n/2, gemmDotGrainPairs, func(s, e int) {
+		for q0 := s; q0 < e; q0 += pairBlock {
+			q1 := min(e, q0+pairBlock)
+			for pc := 0; pc < m16; pc += gemmDotKC {
+				kc, acc := min(gemmDotKC, m16-pc), 0
+				if pc > 0 {
+					acc = 1
+				}
+				for _, t := range tiles {
+					x := &xs[t.start*m16+pc]
+					for q := q0; q < q1; q++ {
+						j := 2 * q
+						w, out := &b.u16[j*ld+pc], &c[t.start*n+j]
+						if t.rows == 6 {
+							gemmDot6x2BF16AVX2(x, m16, w, ld, kc, out, n, acc)
+						} else {
+							gemmDot4x2BF16AVX2(x, m16, w, ld, kc, out, n, acc)
+						}
+					}
+				}
+			}
+		}
+		k.gemmDotEdges(c, m, n, kd, m16, a, b, bias, 2*s, 2*e)
+	})
+	if n%2 == 1 {
+		j := n - 1
+		for r := range m {
+			c[r*n+j] = k.rowDot(a[r*kd:(r+1)*kd], b, j*ld)
+		}
+		if bias != nil {
+			for r := range m {
+				c[r*n+j] += bias[j]
+			}
+		}
+	}
+	return true
+}
+
+// gemmDotEdges adds, for columns [j0, j1), what the kernels leave out: the
+// depth beyond the last whole 16-element block, and the bias.
+func (k kernels) gemmDotEdges(c []float32, m, n, kd, m16 int, a []float32, b *bSource, bias []float32, j0, j1 int) {
+	if m16 < kd {
+		for r := range m {
+			x := a[r*kd+m16 : (r+1)*kd]
+			for j := j0; j < j1; j++ {
+				c[r*n+j] += k.rowDot(x, b, j*b.ld+m16)
+			}
+		}
+	}
+	if bias != nil {
+		for r := range m {
+			out := c[r*n+j0 : r*n+j1]
+			for i, v := range bias[j0:j1] {
+				out[i] += v
+			}
+		}
+	}
+}

@@ -1,0 +1,62 @@
+//go:build amd64 && !purego
+
+package tensor
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestDotTiles checks that the tiles of every height the in-place kernels take
+// cover each row, stay inside the matrix and use only the kernels' heights.
+func TestDotTiles(t *testing.T) {
+	for m := 4; m <= gemmDotMaxRows; m++ {
+		covered := make([]bool, m)
+		for _, tile := range dotTiles(m) {
+			if tile.rows != 4 && tile.rows != 6 {
+				t.Errorf("m=%d: tile %+v has no kernel", m, tile)
+			}
+			if tile.start < 0 || tile.start+tile.rows > m {
+				t.Errorf("m=%d: tile %+v leaves the matrix", m, tile)
+				continue
+			}
+			for r := tile.start; r < tile.start+tile.rows; r++ {
+				covered[r] = true
+			}
+		}
+		for r, ok := range covered {
+			if !ok {
+				t.Errorf("m=%d: row %d not covered", m, r)
+			}
+		}
+	}
+}
+
+// BenchmarkGemmDot compares the in-place BF16 kernels with the packed product
+// on decode-batch shapes (M sequences × K inputs × N outputs), side by side.
+func BenchmarkGemmDot(b *testing.B) {
+	p := NewPool(0)
+	defer p.Close()
+	k := activeKernels()
+	for _, s := range []struct{ m, k, n int }{{16, 896, 4864}, {16, 4864, 896}, {16, 896, 32768}, {8, 896, 4864}, {32, 896, 4864}, {48, 896, 4864}} {
+		r := newRand(b)
+		w, _ := randWeights(b, r, s.n, s.k, BF16)
+		x := randSlice(r, s.m*s.k)
+		dst := make([]float32, s.m*s.n)
+		op := linearOp("bench", dst, x, s.m, w, nil)
+		for _, path := range []string{"dot", "packed"} {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", path, s.m, s.k, s.n), func(b *testing.B) {
+				start := time.Now()
+				for b.Loop() {
+					if path == "dot" {
+						k.gemmDot(p, dst, s.m, s.n, s.k, x, &op.b, nil)
+					} else {
+						k.product(p, dst, s.m, s.n, s.k, x, &op.b, nil)
+					}
+				}
+				reportGFLOPS(b, s.m, s.k, s.n, time.Since(start))
+			})
+		}
+	}
+}
