@@ -14,10 +14,21 @@
 //
 // [Store] is the entry point the rest of hfserve uses: it resolves a [Ref] to
 // a [Local] folder and checks that the folder holds a loadable model
-// (config.json, every symlink intact, safetensors weights). Downloading is
-// not implemented here yet; a [Downloader] plugged into the [Store] is asked
-// for a repo that is missing from the cache, so a Hub client slots in without
-// changing any caller.
+// (config.json, every symlink intact, safetensors weights). A [Downloader]
+// plugged into the [Store] is asked for a repo that is missing from the
+// cache; [Client] is the one hfserve uses.
+//
+// [Client] talks to the Hugging Face Hub (or a mirror) as huggingface_hub
+// does, its settings read from the environment with huggingface_hub's rules
+// by [ReadHubEnv]: HF_ENDPOINT, HF_TOKEN / the token file, HF_HUB_OFFLINE.
+// [Client.Pull] downloads a repo revision into a [Cache] in exactly
+// huggingface_hub's layout (blobs/<etag>, relative snapshot symlinks,
+// refs/<revision>), resuming interrupted files with HTTP Range, checking
+// every file's size and hash, and never leaving a snapshot that looks
+// complete but is not; it reports progress as [PullEvent]s. [Selection]
+// chooses the files (by default what hfserve loads, no duplicate weights
+// in other formats). [Cache.Remove] deletes a model or one revision of it.
+// Package hubtest is a fake Hub for tests.
 //
 // [Cache.List] enumerates the cached models for `hfserve ls` (sizes counted
 // per blob, damage reported per model), and [FindModelDirs] finds the model
@@ -25,6 +36,9 @@
 //
 // Every failure names what was looked for and where: [*NotFoundError] for a
 // repo, revision or snapshot missing from the cache, [*IncompleteModelError]
-// for a folder that is there but cannot be loaded. Nothing in this package
-// keeps state between calls; all values are safe for concurrent use.
+// for a folder that is there but cannot be loaded; downloads add
+// [*HubError] (unknown repo, gated repo, ...), [ErrOffline],
+// [*ChecksumError], [*NoSafetensorsError] and [*DiskFullError], each saying
+// how to fix it. Nothing in this package keeps state between calls; all
+// values are safe for concurrent use.
 package hub
