@@ -65,8 +65,8 @@ func TestHelpForEveryCommand(t *testing.T) {
 		if code != 0 || stderr != "" {
 			t.Errorf("%s --help: code %d, stderr %q", c.name, code, stderr)
 		}
-		if !strings.Contains(stdout, "Usage: hfserve "+c.name) {
-			t.Errorf("%s --help does not print its usage: %q", c.name, stdout)
+		if n := strings.Count(stdout, "Usage: hfserve "+c.name); n != 1 {
+			t.Errorf("%s --help prints its usage %d times, want once: %q", c.name, n, stdout)
 		}
 	}
 	_, stdout, _ := runCLI(t, nil, "serve", "--help")

@@ -63,6 +63,13 @@ func (l *logBuffer) String() string {
 // JSON logs) and waits for it to report its address and answer /ready.
 func startServer(t *testing.T, env []string, args ...string) *serverProcess {
 	t.Helper()
+	return startServerWith(t, http.DefaultClient, env, args...)
+}
+
+// startServerWith is startServer probing /ready with client (one that
+// trusts the server's certificate, for HTTPS).
+func startServerWith(t *testing.T, client *http.Client, env []string, args ...string) *serverProcess {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
@@ -90,9 +97,13 @@ func startServer(t *testing.T, env []string, args ...string) *serverProcess {
 			var rec struct {
 				Msg  string `json:"msg"`
 				Addr string `json:"addr"`
+				URL  string `json:"url"`
 			}
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
-				addr <- rec.Addr
+				if rec.URL == "" {
+					rec.URL = "http://" + rec.Addr
+				}
+				addr <- rec.URL
 			}
 		}
 		p.exited <- cmd.Wait()
@@ -106,8 +117,8 @@ func startServer(t *testing.T, env []string, args ...string) *serverProcess {
 		}
 	})
 	select {
-	case a := <-addr:
-		p.baseURL = "http://" + a
+	case u := <-addr:
+		p.baseURL = u
 	case err := <-p.exited:
 		t.Fatalf("server exited before listening: %v\n%s", err, p.logs)
 	case <-time.After(60 * time.Second):
@@ -115,7 +126,7 @@ func startServer(t *testing.T, env []string, args ...string) *serverProcess {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(p.baseURL + "/ready")
+		resp, err := client.Get(p.baseURL + "/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

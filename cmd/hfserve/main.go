@@ -50,8 +50,11 @@ func commands() []command {
 		{"serve", "run the HTTP server", runServe},
 		{"run", "generate text with a model in this process (one prompt, or an interactive chat)", runRun},
 		{"ps", "show what a running server has loaded", runPs},
+		{"keys", "manage a running server's API keys (create, ls, show, revoke, rotate)", runKeys},
 		{"bench", "load-test a running server and report throughput and latency", runBench},
 		{"ls", "list the models found on this machine", runLs},
+		{"pull", "download a model from the Hugging Face Hub into the cache", runPull},
+		{"rm", "delete a model from the Hugging Face cache", runRm},
 		{"show", "describe a model without loading its weights", runShow},
 		{"tokenize", "encode, decode or render chat prompts with a model's tokenizer", runTokenize},
 		{"version", "print version, build and CPU information", runVersion},
@@ -175,8 +178,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return flag.ErrHelp
+				return flag.ErrHelp // flag.Parse has already printed fs.Usage
 			}
 			return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
 		}

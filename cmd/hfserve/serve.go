@@ -55,6 +55,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return loaded.Print(e.stdout)
 	}
 	cfg := loaded.Config
+	// Before anything slow: a bad certificate should fail the start at once.
+	tlsConfig, err := server.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return err
+	}
 
 	logger, err := telemetry.NewLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
@@ -69,6 +74,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 
 	store := hub.Store{Cache: hub.Cache{Dir: hub.CacheDir(e.lookupEnv, e.homeDir)}}
+	hubClient, err := hubClientFor(e, &cfg, logger) // nil unless allow_download
+	if err != nil {
+		return err
+	}
+	if hubClient != nil {
+		store.Downloader = hubClient
+	}
 	catalog, err := serving.BuildCatalog(ctx, serving.Sources{
 		Models: cfg.Models, ModelDirs: cfg.ModelDirs, Store: store, DataDir: cfg.DataDir,
 	})
@@ -111,7 +123,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var tracer trace.TracerProvider // nil: the layers below skip tracing entirely
 	if tracing.Enabled() {
 		tracer = tracing.Provider()
-		logger.Info("tracing", "endpoint", cfg.OTelEndpoint, "protocol", cfg.OTelProtocol,
+		logger.Info("tracing", "endpoint", redactedURL(cfg.OTelEndpoint), "protocol", cfg.OTelProtocol,
 			"service_name", cfg.OTelServiceName, "sampling_ratio", cfg.OTelSamplingRatio)
 	}
 	var metrics *telemetry.Metrics
@@ -150,7 +162,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"keep_alive", cfg.KeepAlive.String(), "workers", pool.Workers(), "kernels", tensor.KernelSet(),
 		"batching", cfg.EnableBatching)
 
+	// API keys (auth_enabled): the store opens before the server is
+	// built, and its usage is flushed after the server has stopped.
+	authn, err := openAuth(ctx, &cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		authn.close(closeCtx)
+	}()
 	srv, err := server.New(server.Options{
+		Auth:                authn.serverOptions(&cfg),
 		Logger:              logger,
 		Catalog:             catalog,
 		MaxRequestBodyBytes: int64(cfg.MaxRequestBodyBytes),
@@ -164,11 +188,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Metrics:             metrics,
 		Tracing:             tracing,
 		LogPrompts:          cfg.LogPrompts,
+		TLS:                 tlsConfig,
+		CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
 	})
 	if err != nil {
 		return err
 	}
 	srv.HandleAdminModels(manager)
+	authn.register(srv)
+	authn.run(ctx, cfg.UsageFlushInterval)
+	if err := srv.HandleAdminUI(); err != nil {
+		return err
+	}
+	srv.HandleAdminPull(&adminPuller{client: hubClient, cache: store.Cache, catalog: catalog, base: ctx, logger: logger})
 	// Each model runs behind its circuit breaker and concurrency bound,
 	// when configured; the breakers' state is on /admin/breakers.
 	sopts := serving.ServiceOptionsFromConfig(&cfg)
@@ -193,7 +225,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	// The actual address matters when the port was 0 (tests, ephemeral use).
-	logger.Info("listening", "addr", ln.Addr().String())
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String())
 	go func() {
 		// Preloading happens while the server already answers /health; it
 		// turns ready once every preloaded model is resident (a model that

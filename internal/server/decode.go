@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // RequestError is an error DecodeJSON reports: the status it answered
 // with, and the request field at fault when one is.
 type RequestError struct {
-	Status  int    // HTTP status written: 400, 413 or 500
+	Status  int    // HTTP status written: 400, 408, 413 or 500
 	Param   string // the JSON field at fault, or ""
 	Message string // what the client was told
 	Err     error  // the underlying decoding or read error
@@ -29,7 +30,8 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // pointer). Fields v does not declare, trailing data after the value, an
 // empty body and malformed JSON are 400 invalid_request_error with a
 // message naming the problem (and param naming the field when there is
-// one); a body over the server's size limit is 413. On error DecodeJSON
+// one); a body over the server's size limit is 413, and one still
+// arriving when the read timeout passes 408. On error DecodeJSON
 // has already written the response and returns a *RequestError; the
 // handler should just return.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
@@ -55,8 +57,11 @@ func decodeRequest(r *http.Request, v any) *RequestError {
 }
 
 func codeFor(status int) string {
-	if status == http.StatusRequestEntityTooLarge {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
 		return "request_too_large"
+	case http.StatusRequestTimeout:
+		return "request_timeout"
 	}
 	return ""
 }
@@ -75,7 +80,7 @@ func decodeJSON(body io.Reader, v any) error {
 	end := dec.InputOffset()
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if errors.As(err, &tooBig) || isReadTimeout(err) {
 			return classify(err)
 		}
 		return badRequest("", fmt.Sprintf("unexpected data after the JSON value, which ends at byte offset %d", end), err)
@@ -95,6 +100,12 @@ func classify(err error) error {
 	case errors.As(err, &tooBig):
 		return &RequestError{Status: http.StatusRequestEntityTooLarge, Err: err,
 			Message: fmt.Sprintf("request body is larger than the server's limit of %d bytes", tooBig.Limit)}
+	case isReadTimeout(err):
+		// The connection's read deadline (read_timeout) passed while the
+		// body was still arriving; net/http closes the connection after
+		// this answer.
+		return &RequestError{Status: http.StatusRequestTimeout, Err: err,
+			Message: "the request body did not arrive within the server's read timeout"}
 	case errors.Is(err, io.EOF):
 		// Decode reports a bare io.EOF only when no value began: the body
 		// is empty or all whitespace.
@@ -122,6 +133,12 @@ func classify(err error) error {
 	// Errors from UnmarshalJSON methods of request types: their message is
 	// written for the client.
 	return badRequest("", strings.TrimPrefix(err.Error(), "json: "), err)
+}
+
+// isReadTimeout reports a body read cut by the connection's read deadline.
+func isReadTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func badRequest(param, msg string, err error) *RequestError {

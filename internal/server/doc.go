@@ -8,9 +8,13 @@
 // observation (see observe.go: a telemetry.Request in the context, the
 // access-log line, the request metrics, the TGI-style timing headers, and
 // with tracing the server span that continues the client's traceparent),
-// panic recovery, request body size limit, and per-request timeout. With
-// Options.Metrics, GET /metrics serves the Prometheus exposition, open to
-// every client like /health (it stays so when API keys come).
+// panic recovery, request body size limit, per-request timeout and, with
+// Options.Auth, API keys (auth_middleware.go: every route but /health,
+// /ready, /metrics and the dashboard's static files needs a key with the
+// route's scope; then the key's rate limits; afterwards its usage is
+// counted). With Options.Metrics, GET /metrics serves the Prometheus
+// exposition, open to every client like /health unless
+// AuthOptions.MetricsRequireKey.
 // Unknown routes and wrong methods answer 404 and 405 in the OpenAI error
 // shape rather than net/http's plain text, because OpenAI clients parse
 // every error body as {"error":{…}}.
@@ -30,6 +34,9 @@
 // server-sent events written from the handler's goroutine while the
 // generation runs in its own, so a slow client never holds up the engine
 // and a client that leaves cancels its generation.
+//
+// HandleAdminKeys, HandleAdminUsage and HandleAdminUI add the API key and
+// usage admin routes and the dashboard (package adminui).
 //
 // Serve runs until its context is cancelled and then shuts down gracefully:
 // it stops accepting, turns /ready to 503, lets in-flight requests finish

@@ -91,6 +91,9 @@ const (
 	causeTimeout                      // the request's deadline passed or it was cancelled
 	causeBreakerOpen                  // the model keeps failing: its circuit breaker is open
 	causeLoadBackoff                  // the model's last loads failed and the next is not due
+	causeTokenLimit                   // over the operator's max_input_tokens or max_output_tokens
+	causeBodyTimeout                  // the body did not arrive within the read timeout
+	causeForbidden                    // the API key may not use this model
 
 	numCauses // the number of causes, for exhaustive tests
 )
@@ -105,13 +108,19 @@ func classifyError(err error) errCause {
 		inErr   *serving.InputError
 		pErr    *generate.ParamError
 		ctxErr  *generate.ContextLengthError
+		limErr  *serving.TokenLimitError
 		empty   *emptyInputError
+		denied  *modelForbiddenError
 	)
 	switch {
+	case errors.As(err, &denied):
+		return causeForbidden
 	case errors.As(err, &re):
 		switch {
 		case re.Status == http.StatusRequestEntityTooLarge:
 			return causeTooLarge
+		case re.Status == http.StatusRequestTimeout:
+			return causeBodyTimeout
 		case re.Status >= 500:
 			return causeInternal
 		case isSyntaxError(re.Err):
@@ -126,6 +135,8 @@ func classifyError(err error) errCause {
 		return causeTask
 	case errors.As(err, &ctxErr):
 		return causeContext
+	case errors.As(err, &limErr):
+		return causeTokenLimit
 	case errors.As(err, &inErr), errors.As(err, &pErr), errors.Is(err, generate.ErrNoCandidates):
 		return causeInput
 	// Before the load causes: a backoff wraps the last load's error.
@@ -192,10 +203,13 @@ func errorParam(err error) string {
 		inErr *serving.InputError
 		pErr  *generate.ParamError
 		empty *emptyInputError
+		lim   *serving.TokenLimitError
 	)
 	switch {
 	case errors.As(err, &re):
 		return re.Param
+	case errors.As(err, &lim):
+		return lim.Param
 	case errors.As(err, &empty):
 		return empty.param
 	case errors.As(err, &inErr):
@@ -228,8 +242,12 @@ func errorMessage(err error) string {
 //	malformed or mistyped body, bad field     400 invalid_request_error (param: the field)
 //	body too large                            413 invalid_request_error request_too_large
 //	unknown model                             404 invalid_request_error model_not_found (param: model)
+//	model the API key may not use             403 permission_error model_not_allowed (param: model)
 //	model cannot do this                      400 invalid_request_error model_not_supported (param: model)
 //	prompt over the context length            422 invalid_request_error context_length_exceeded
+//	prompt (or an input) over max_input_tokens 400 invalid_request_error context_length_exceeded
+//	max_tokens over max_output_tokens         400 invalid_request_error invalid_value (param: the field)
+//	body not received within read_timeout    408 invalid_request_error request_timeout
 //	no capacity to load the model             503 overloaded model_capacity_exceeded + Retry-After
 //	model load timed out                      503 service_unavailable model_load_timeout + Retry-After
 //	server shutting down                      503 service_unavailable shutting_down + Retry-After
@@ -249,6 +267,8 @@ func openAIReply(err error, pc promptContext) errorReply {
 		rep.Status, rep.Code = http.StatusRequestEntityTooLarge, "request_too_large"
 	case causeUnknownModel:
 		rep.Status, rep.Code, rep.Param = http.StatusNotFound, "model_not_found", "model"
+	case causeForbidden:
+		rep.Status, rep.Code, rep.Param = http.StatusForbidden, "model_not_allowed", "model"
 	case causeTask:
 		rep.Status, rep.Code, rep.Param = http.StatusBadRequest, "model_not_supported", "model"
 	case causeContext:
@@ -259,6 +279,26 @@ func openAIReply(err error, pc promptContext) errorReply {
 			rep.Param = p
 		}
 		rep.Message = contextLengthMessage(ce, pc, rep.Param)
+	case causeTokenLimit:
+		var le *serving.TokenLimitError
+		errors.As(err, &le)
+		rep.Status = http.StatusBadRequest
+		if le.Output {
+			// OpenAI's code for a max_tokens over a model's output limit.
+			rep.Code = "invalid_value"
+			if rep.Param == "" {
+				rep.Param = "max_tokens"
+			}
+		} else {
+			// The code clients already react to by shortening the prompt.
+			rep.Code, rep.Param = "context_length_exceeded", pc.param
+			if p := indexedParam(err, pc.param); p != "" {
+				rep.Param = p
+			}
+		}
+		rep.Message = tokenLimitMessage(le, pc, rep.Param)
+	case causeBodyTimeout:
+		rep.Status, rep.Code = http.StatusRequestTimeout, "request_timeout"
 	case causeCapacity:
 		rep.Status, rep.Type, rep.Code = http.StatusServiceUnavailable, api.ErrTypeOverloaded, "model_capacity_exceeded"
 	case causeLoadTimeout:
@@ -315,9 +355,12 @@ func contextLengthMessage(ce *generate.ContextLengthError, pc promptContext, par
 //
 //	malformed body (not JSON)                 400 validation
 //	mistyped body, bad field, model cannot
-//	do this, prompt over the context length   422 validation
+//	do this, prompt over the context length,
+//	over max_input_tokens / max_output_tokens 422 validation
 //	body too large                            413 validation
+//	body not received within read_timeout     408 validation
 //	unknown model                             404 validation
+//	model the API key may not use             403 validation
 //	no capacity / load timed out              429 overloaded + Retry-After
 //	server shutting down, request timed out   503 unhealthy (+ Retry-After when shutting down)
 //	breaker open, load backing off            503 unhealthy + Retry-After
@@ -337,10 +380,18 @@ func tgiReply(err error) errorReply {
 		var ce *generate.ContextLengthError
 		errors.As(err, &ce)
 		rep.Status, rep.Message = http.StatusUnprocessableEntity, tgiContextMessage(ce)
+	case causeTokenLimit:
+		var le *serving.TokenLimitError
+		errors.As(err, &le)
+		rep.Status, rep.Message = http.StatusUnprocessableEntity, hfLimitMessage(le)
 	case causeTooLarge:
 		rep.Status = http.StatusRequestEntityTooLarge
+	case causeBodyTimeout:
+		rep.Status = http.StatusRequestTimeout
 	case causeUnknownModel:
 		rep.Status = http.StatusNotFound
+	case causeForbidden:
+		rep.Status = http.StatusForbidden
 	case causeCapacity, causeLoadTimeout:
 		rep.Status, rep.Type = http.StatusTooManyRequests, api.TGIErrorOverloaded
 	case causeClosed, causeTimeout, causeBreakerOpen, causeLoadBackoff:
@@ -356,10 +407,13 @@ func tgiReply(err error) errorReply {
 //
 //	malformed body (not JSON)                 400 Validation
 //	mistyped body or unknown field            422 Validation
-//	bad field, input too long, batch too big,
+//	bad field, input too long (the context or
+//	max_input_tokens), batch too big,
 //	body too large                            413 Validation
+//	body not received within read_timeout     408 Validation
 //	no inputs, or an empty one                400 Empty
 //	unknown model                             404 Validation
+//	model the API key may not use             403 Validation
 //	model cannot do this, failed to load or
 //	produced garbage, anything else           424 Backend
 //	no capacity / load timed out              429 Overloaded + Retry-After
@@ -382,10 +436,18 @@ func teiReply(err error) errorReply {
 		errors.As(err, &ce)
 		rep.Status = http.StatusRequestEntityTooLarge
 		rep.Message = fmt.Sprintf("%s`inputs` must have less than %d tokens. Given: %d", validationPrefix, ce.MaxPositions, ce.PromptTokens)
+	case causeTokenLimit:
+		var le *serving.TokenLimitError
+		errors.As(err, &le)
+		rep.Status, rep.Message = http.StatusRequestEntityTooLarge, hfLimitMessage(le)
+	case causeBodyTimeout:
+		rep.Status = http.StatusRequestTimeout
 	case causeEmpty:
 		rep.Status, rep.Type, rep.Message = http.StatusBadRequest, api.TEIErrorEmpty, validationPrefix+rep.Message
 	case causeUnknownModel:
 		rep.Status = http.StatusNotFound
+	case causeForbidden:
+		rep.Status = http.StatusForbidden
 	case causeCapacity, causeLoadTimeout:
 		rep.Status, rep.Type = http.StatusTooManyRequests, api.TEIErrorOverloaded
 	case causeClosed, causeTimeout, causeBreakerOpen, causeLoadBackoff:

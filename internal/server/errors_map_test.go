@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,8 @@ func TestErrorMappings(t *testing.T) {
 			wantReply{404, api.ErrTypeInvalidRequest, "model_not_found", "model", ""}, wantReply{status: 404, errType: "validation"}, wantReply{status: 404, errType: "Validation"}},
 		{"unknown model from the service", fmt.Errorf("serving: model %q: %w", "x", serving.ErrUnknownModel), causeUnknownModel,
 			wantReply{404, api.ErrTypeInvalidRequest, "model_not_found", "model", ""}, wantReply{status: 404, errType: "validation"}, wantReply{status: 404, errType: "Validation"}},
+		{"model not allowed for the key", &modelForbiddenError{name: "m"}, causeForbidden,
+			wantReply{403, api.ErrTypePermission, "model_not_allowed", "model", ""}, wantReply{status: 403, errType: "validation"}, wantReply{status: 403, errType: "Validation"}},
 		{"wrong task", &serving.TaskError{Model: "m", Task: "embeddings"}, causeTask,
 			wantReply{400, api.ErrTypeInvalidRequest, "model_not_supported", "model", ""}, wantReply{status: 422, errType: "validation"}, wantReply{status: 424, errType: "Backend"}},
 		{"bad input", fmt.Errorf("wrapped: %w", &serving.InputError{Param: "input[3]", Msg: "too long"}), causeInput,
@@ -107,6 +110,12 @@ func TestErrorMappings(t *testing.T) {
 			wantReply{503, api.ErrTypeServiceUnavailable, "timeout", "", ""}, wantReply{status: 503, errType: "unhealthy"}, wantReply{status: 503, errType: "Unhealthy"}},
 		{"cancelled", context.Canceled, causeTimeout,
 			wantReply{503, api.ErrTypeServiceUnavailable, "timeout", "", ""}, wantReply{status: 503, errType: "unhealthy"}, wantReply{status: 503, errType: "Unhealthy"}},
+		{"over max_input_tokens", &serving.TokenLimitError{Limit: 8, Tokens: 9}, causeTokenLimit,
+			wantReply{400, api.ErrTypeInvalidRequest, "context_length_exceeded", "prompt", ""}, wantReply{status: 422, errType: "validation"}, wantReply{status: 413, errType: "Validation"}},
+		{"over max_output_tokens", &serving.TokenLimitError{Output: true, Param: "max_new_tokens", Limit: 5, Tokens: 6}, causeTokenLimit,
+			wantReply{400, api.ErrTypeInvalidRequest, "invalid_value", "max_new_tokens", ""}, wantReply{status: 422, errType: "validation"}, wantReply{status: 413, errType: "Validation"}},
+		{"body read timed out", &RequestError{Status: http.StatusRequestTimeout, Message: "slow", Err: os.ErrDeadlineExceeded}, causeBodyTimeout,
+			wantReply{408, api.ErrTypeInvalidRequest, "request_timeout", "", ""}, wantReply{status: 408, errType: "validation"}, wantReply{status: 408, errType: "Validation"}},
 		{"anything else", errors.New("boom"), causeInternal,
 			wantReply{500, api.ErrTypeServer, "", "", ""}, wantReply{status: 424, errType: "generation"}, wantReply{status: 424, errType: "Backend"}},
 		{"decoder bug", &RequestError{Status: 500, Message: "internal", Err: errors.New("x")}, causeInternal,

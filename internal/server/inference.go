@@ -92,6 +92,11 @@ func (h *inference) resolveModel(ctx context.Context, name string, task skills.T
 	}
 	// Known to the catalog, so it may label metrics.
 	telemetry.RequestFrom(ctx).SetModel(e.Name)
+	// The one place every route learns its model: the key's model
+	// restriction is checked here, before anything is loaded.
+	if p := principalFrom(ctx); p != nil && !p.AllowsModel(e.Name) {
+		return "", &modelForbiddenError{name: e.Name}
+	}
 	if task == "" {
 		return name, nil
 	}

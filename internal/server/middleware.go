@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 
@@ -19,14 +20,23 @@ const RequestIDHeader = "X-Request-ID"
 const requestIDKey = "X-Request-Id"
 
 // middleware wraps h in the server's chain, outermost first: request id,
-// observation (access log, metrics, timing headers), panic recovery, body
-// limit, request timeout. The request id comes first so that every later
-// line carries it; recovery sits inside the observation so that a
-// recovered panic is logged and counted as the 500 it became.
+// observation (access log, metrics, timing headers), security headers,
+// CORS, panic recovery, body limit, request timeout. The request id comes
+// first so that every later line carries it; recovery sits inside the
+// observation so that a recovered panic is logged and counted as the 500
+// it became, and inside the security and CORS headers so that a 500 keeps
+// them (a browser could not read it otherwise). CORS answers preflights
+// itself, so it must stay outside anything that wants credentials:
+// browsers send none with a preflight. API keys (withAuth) are checked
+// innermost, under the request timeout and inside the observation, so the
+// access log shows each decision.
 func (s *Server) middleware(h http.Handler) http.Handler {
+	h = s.withAuth(h)
 	h = s.withTimeout(h)
 	h = s.withBodyLimit(h)
 	h = s.withRecovery(h)
+	h = s.withCORS(h)
+	h = s.withSecurityHeaders(h)
 	h = s.withObserve(h)
 	h = s.withRequestID(h)
 	return h
@@ -56,6 +66,9 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 // than a truncated body that looks complete.
 func (s *Server) withRecovery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The headers set so far are the server's own (request id,
+		// security, CORS); those the handler adds are its response's.
+		own := w.Header().Clone()
 		tw := &trackingWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
@@ -76,11 +89,8 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 			// Headers the handler set were for the response it meant to
 			// send; only the server's own survive into the 500.
 			h := tw.Header()
-			for k := range h {
-				if k != requestIDKey && k != "Server" {
-					delete(h, k)
-				}
-			}
+			clear(h)
+			maps.Copy(h, own)
 			// The panic value stays in the log: it may hold internals.
 			WriteError(tw, r, http.StatusInternalServerError, api.ErrTypeServer, "internal_error", "",
 				"internal server error (request id "+telemetry.RequestID(r.Context())+")")

@@ -82,6 +82,10 @@ func (s *Server) accessLog(r *http.Request, tw *trackingWriter, took time.Durati
 	if snap.Cache != "" {
 		attrs = append(attrs, slog.String("cache", snap.Cache))
 	}
+	if snap.Auth != "" {
+		// The key's id, never its secret.
+		attrs = append(attrs, slog.String("auth", snap.Auth), slog.String("key_id", snap.KeyID))
+	}
 	if snap.Ran || snap.PromptTokens > 0 {
 		attrs = append(attrs, slog.Int("prompt_tokens", snap.PromptTokens), slog.Int("generated_tokens", snap.GeneratedTokens))
 	}

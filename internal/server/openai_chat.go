@@ -32,6 +32,14 @@ func (h *inference) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	asked, param := req.MaxTokens, "max_tokens"
+	if req.MaxCompletionTokens != nil {
+		asked, param = req.MaxCompletionTokens, "max_completion_tokens"
+	}
+	if err := h.limitMaxTokens(&gr.Params, asked, param); err != nil {
+		fail(err)
+		return
+	}
 	out := chatOutput{id: newID("chatcmpl-"), created: unixNow(), model: model, logprobs: gr.Params.Logprobs.Enabled}
 	run := h.cacheBegin(w, r, cacheKey{endpoint: "/v1/chat/completions", model: model,
 		request: chatCacheRequest(req), deterministic: respcache.Deterministic(gr.Params.Sampling)})

@@ -49,6 +49,12 @@ func (h *inference) completions(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	for i := range plan.reqs {
+		if err := h.limitMaxTokens(&plan.reqs[i].Params, req.MaxTokens, "max_tokens"); err != nil {
+			fail(err)
+			return
+		}
+	}
 	run := h.cacheBegin(w, r, cacheKey{endpoint: "/v1/completions", model: model,
 		request: completionCacheRequest(req), deterministic: respcache.Deterministic(plan.reqs[0].Params.Sampling)})
 	defer run.close()

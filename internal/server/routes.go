@@ -16,9 +16,10 @@ func (s *Server) routes() {
 	// clients send it unescaped.
 	s.mux.HandleFunc("GET /v1/models/{id...}", s.handleGetModel)
 	if s.opts.Metrics != nil {
-		// Open to every client even once API keys exist (issue 9), as
-		// /health and /ready are: scrapers and the endpoint picker carry
-		// no key, and the exposition holds no request content.
+		// Open to every client even with API keys on, as /health and
+		// /ready are (scrapers and the endpoint picker carry no key, and
+		// the exposition holds no request content), unless
+		// AuthOptions.MetricsRequireKey puts it behind the admin scope.
 		s.mux.Handle("GET /metrics", s.opts.Metrics.Handler())
 	}
 }
@@ -62,17 +63,23 @@ func (s *Server) handleGetModel(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("The model '%s' does not exist", id))
 }
 
-// models returns the catalog's models, never nil (so the list encodes as
-// []), with Object filled in.
+// models returns the catalog's models that the request's API key may use
+// (all without API keys), never nil (so the list encodes as []), with
+// Object filled in.
 func (s *Server) models(r *http.Request) []api.Model {
 	var src []api.Model
 	if s.opts.Catalog != nil {
 		src = s.opts.Catalog.Models(r.Context())
 	}
-	out := make([]api.Model, len(src))
-	for i, m := range src {
+	out := make([]api.Model, 0, len(src))
+	p := principalFrom(r.Context())
+	for _, m := range src {
+		// A key limited to some models sees only those.
+		if p != nil && !p.AllowsModel(m.ID) {
+			continue
+		}
 		m.Object = api.ObjectModel
-		out[i] = m
+		out = append(out, m)
 	}
 	return out
 }

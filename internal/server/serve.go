@@ -9,7 +9,8 @@ import (
 	"net/http"
 )
 
-// Serve answers requests on ln until ctx is cancelled, then shuts down
+// Serve answers requests on ln (HTTPS with Options.TLS, plain HTTP
+// otherwise) until ctx is cancelled, then shuts down
 // gracefully: it stops accepting connections, turns /ready to 503, waits
 // up to ShutdownTimeout for in-flight requests to finish, and then closes
 // the connections still open, cancelling their requests' contexts. It
@@ -35,8 +36,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	s.log.InfoContext(ctx, "serving", "addr", ln.Addr().String())
+	if s.opts.TLS != nil {
+		// ServeTLS adds HTTP/2 to the protocols offered; the certificate
+		// is in the config, so no files are named.
+		srv.TLSConfig = s.opts.TLS.Clone()
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	s.log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "tls", s.opts.TLS != nil)
 
 	select {
 	case err := <-served:

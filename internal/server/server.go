@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -69,6 +70,16 @@ type Options struct {
 	// Version is reported in the Server response header
 	// ("hfserve/<Version>"); it must be printable ASCII.
 	Version string
+	// TLS, when not nil, makes Serve answer HTTPS only (see
+	// LoadTLSConfig); responses then carry Strict-Transport-Security.
+	TLS *tls.Config
+	// CORSAllowedOrigins are the origins browsers may call the API from:
+	// scheme://host[:port], or "*" for any. Empty turns CORS off: no
+	// Access-Control-* header is ever sent. See cors.go.
+	CORSAllowedOrigins []string
+	// Auth, when not nil, requires API keys: see AuthOptions and
+	// withAuth. nil leaves every route open.
+	Auth *AuthOptions
 }
 
 // Server is hfserve's HTTP server. Build it with New; it is safe for
@@ -78,6 +89,7 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in the middleware chain
+	cors     *corsPolicy  // nil: CORS off
 	tracer   trace.Tracer // a no-op tracer without tracing
 	ready    atomic.Bool
 	draining atomic.Bool
@@ -91,12 +103,16 @@ func New(opts Options) (*Server, error) {
 	if err := validate(opts); err != nil {
 		return nil, err
 	}
+	cors, err := newCORSPolicy(opts.CORSAllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = slog.New(telemetry.NewHandler(log.Handler()))
-	s := &Server{opts: opts, log: log, mux: http.NewServeMux(), tracer: noop.NewTracerProvider().Tracer("")}
+	s := &Server{opts: opts, log: log, mux: http.NewServeMux(), cors: cors, tracer: noop.NewTracerProvider().Tracer("")}
 	if t := opts.Tracing; t != nil && t.Enabled() {
 		s.tracer = t.Provider().Tracer(telemetry.TracerName)
 	}

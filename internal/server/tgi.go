@@ -186,6 +186,13 @@ func (h *inference) tgiDecode(r *http.Request, stream bool) (*tgiPlan, api.Gener
 	if err != nil {
 		return nil, req, err
 	}
+	var asked *int // omitted or null: TGI's default, or as many as fit
+	if p := req.Parameters; p != nil && p.MaxNewTokens.Present {
+		asked = p.MaxNewTokens.Value
+	}
+	if err := h.limitMaxTokens(&plan.gr.Params, asked, "max_new_tokens"); err != nil {
+		return nil, req, err
+	}
 	return plan, req, nil
 }
 
@@ -352,11 +359,16 @@ func (h *inference) tgiInfo(w http.ResponseWriter, r *http.Request) {
 	if version == "" {
 		version = "dev"
 	}
+	maxInput := max(desc.MaxPositions-1, 0)
+	if limit := h.svc.TokenLimits().MaxInput; limit > 0 {
+		// max_input_tokens is what TGI's own flag of that name reports.
+		maxInput = min(maxInput, limit)
+	}
 	info := api.Info{
 		ModelID: desc.Entry.Name, ModelSHA: nonEmpty(desc.Entry.Commit),
 		ModelDType: torchDType(desc.DType), ModelDeviceType: "cpu", ModelPipelineTag: pipelineTag(desc.Serves),
 		MaxBestOf: 1, MaxStopSequences: tgiMaxStopSequences,
-		MaxInputTokens: max(desc.MaxPositions-1, 0), MaxTotalTokens: desc.MaxPositions,
+		MaxInputTokens: maxInput, MaxTotalTokens: desc.MaxPositions,
 		MaxClientBatchSize: maxBatchInputs, Router: "hfserve", Version: version,
 	}
 	h.srv.writeJSON(w, r, http.StatusOK, info)

@@ -18,8 +18,9 @@ import (
 	"hfserve/internal/telemetry"
 )
 
-// ServiceOptions add fault tolerance to a Service. The zero value adds
-// none: no breakers and no per-model concurrency bound.
+// ServiceOptions add fault tolerance and token limits to a Service. The
+// zero value adds none: no breakers, no per-model concurrency bound and no
+// token limits below the models' contexts.
 type ServiceOptions struct {
 	// Breaker, when not nil, gives every model a circuit breaker with
 	// these settings (Name and OnStateChange are set per model; a given
@@ -39,12 +40,16 @@ type ServiceOptions struct {
 	// as children of the caller's span (see the schedulers for the queue
 	// and batch spans below them).
 	Tracer trace.TracerProvider
+	// Limits are the per-request token limits (see TokenLimits); the zero
+	// value sets none.
+	Limits TokenLimits
 }
 
-// ServiceOptionsFromConfig maps the configuration's breaker and
-// concurrency knobs; Logger is left for the caller.
+// ServiceOptionsFromConfig maps the configuration's breaker, concurrency
+// and token-limit knobs; Logger is left for the caller.
 func ServiceOptionsFromConfig(cfg *config.Config) ServiceOptions {
-	opts := ServiceOptions{MaxConcurrentPerModel: cfg.MaxConcurrentPerModel}
+	opts := ServiceOptions{MaxConcurrentPerModel: cfg.MaxConcurrentPerModel,
+		Limits: TokenLimits{MaxInput: cfg.MaxInputTokens, MaxOutput: cfg.MaxOutputTokens}}
 	if cfg.EnableCircuitBreaker {
 		opts.Breaker = &breaker.Settings{
 			Mode:             breaker.Mode(cfg.CircuitFailureMode),
@@ -314,9 +319,10 @@ func notTheModelsFault(err error) bool {
 		taskErr *TaskError
 		pErr    *generate.ParamError
 		ctxErr  *generate.ContextLengthError
+		limErr  *TokenLimitError
 	)
 	switch {
-	case errors.As(err, &inErr), errors.As(err, &taskErr), errors.As(err, &pErr), errors.As(err, &ctxErr),
+	case errors.As(err, &inErr), errors.As(err, &taskErr), errors.As(err, &pErr), errors.As(err, &ctxErr), errors.As(err, &limErr),
 		errors.Is(err, generate.ErrNoCandidates), errors.Is(err, models.ErrBadInput), errors.Is(err, ErrUnknownModel):
 		return true // the request's fault
 	case errors.Is(err, ErrCannotFit), errors.Is(err, ErrQueueFull), errors.Is(err, ErrKVCacheTooSmall), errors.Is(err, ErrClosed):

@@ -27,9 +27,9 @@ func (s *Service) classify(ctx context.Context, c *call, req ClassifyRequest) (*
 	t := truncation{cut: req.Truncate, left: req.TruncateLeft}
 	var items []tokens
 	if req.Pairs != nil {
-		items, err = encodePairs(ctx, rt, "inputs", req.Pairs, t)
+		items, err = encodePairs(ctx, rt, "inputs", req.Pairs, t, s.opts.Limits)
 	} else {
-		items, err = encodeInputs(ctx, rt, "inputs", req.Inputs, t)
+		items, err = encodeInputs(ctx, rt, "inputs", req.Inputs, t, s.opts.Limits)
 	}
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (s *Service) rerank(ctx context.Context, c *call, req RerankRequest) (*Rera
 	for i, text := range req.Texts {
 		pairs[i] = [2]string{req.Query, text}
 	}
-	items, err := encodePairs(ctx, rt, "texts", pairs, truncation{cut: req.Truncate, left: req.TruncateLeft})
+	items, err := encodePairs(ctx, rt, "texts", pairs, truncation{cut: req.Truncate, left: req.TruncateLeft}, s.opts.Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (s *Service) embed(ctx context.Context, c *call, req EmbedRequest) (*EmbedR
 	if req.Dimensions > hidden {
 		return nil, inputErr("dimensions", "%d is more than the model's %d", req.Dimensions, hidden)
 	}
-	items, err := encodeInputs(ctx, rt, "input", req.Inputs, truncation{cut: req.Truncate, left: req.TruncateLeft})
+	items, err := encodeInputs(ctx, rt, "input", req.Inputs, truncation{cut: req.Truncate, left: req.TruncateLeft}, s.opts.Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ func (s *Service) generate(ctx context.Context, c *call, req GenerateRequest, em
 	rec.SetPrompt(text)
 	// Known before the first token, so a stream's headers can say it.
 	rec.AddTokens(len(prompt), 0, 0)
+	if err := s.opts.Limits.checkPrompt(len(prompt)); err != nil {
+		return nil, err
+	}
 	// Every choice is validated before any forward pass, so a bad
 	// parameter or a prompt over the context costs no compute.
 	spec := generate.SpecOf(rt.Info())
@@ -67,6 +70,9 @@ func (s *Service) generate(ctx context.Context, c *call, req GenerateRequest, em
 		spec.MaxPositions = rt.MaxContext
 	}
 	params := generationParams(rt, req)
+	if err := s.opts.Limits.capOutput(&params, len(prompt), spec.MaxPositions); err != nil {
+		return nil, err
+	}
 	seqs := make([]*generate.Sequence, n)
 	for i := range seqs {
 		if seqs[i], err = generate.NewSequence(spec, prompt, choiceParams(params, i), rt.Tokenizer); err != nil {

@@ -44,13 +44,14 @@ func maxContext(rt *Runtime) int {
 
 // encodeInputs encodes single inputs with the tokenizer's special tokens
 // (ids are taken as they are). param names the request field for errors.
-// An input longer than the context is cut when t says so and is otherwise
-// a *generate.ContextLengthError, wrapped with the input's index.
-func encodeInputs(ctx context.Context, rt *Runtime, param string, inputs []Input, t truncation) ([]tokens, error) {
+// An input longer than the context (or lim.MaxInput, when smaller) is cut
+// when t says so and is otherwise a *generate.ContextLengthError (or a
+// *TokenLimitError), wrapped with the input's index.
+func encodeInputs(ctx context.Context, rt *Runtime, param string, inputs []Input, t truncation, lim TokenLimits) ([]tokens, error) {
 	if len(inputs) == 0 {
 		return nil, inputErr(param, "must hold at least one input")
 	}
-	limit := maxContext(rt)
+	limit, configured := lim.inputLimit(rt)
 	tok := tokenizerFor(rt, t, limit)
 	out := make([]tokens, len(inputs))
 	for i, in := range inputs {
@@ -69,7 +70,7 @@ func encodeInputs(ctx context.Context, rt *Runtime, param string, inputs []Input
 			}
 			out[i] = tokens{ids: enc.IDs, types: enc.TypeIDs}
 		}
-		if err := checkLength(indexed(param, i), len(out[i].ids), limit); err != nil {
+		if err := checkLength(indexed(param, i), len(out[i].ids), limit, configured); err != nil {
 			return nil, err
 		}
 	}
@@ -78,12 +79,13 @@ func encodeInputs(ctx context.Context, rt *Runtime, param string, inputs []Input
 
 // encodePairs encodes (text, text_pair) inputs for a cross-encoder, with
 // the tokenizer's pair template and segment ids; truncation, when asked,
-// cuts the longer text first, as transformers' longest_first does.
-func encodePairs(ctx context.Context, rt *Runtime, param string, pairs [][2]string, t truncation) ([]tokens, error) {
+// cuts the longer text first, as transformers' longest_first does. Limits
+// apply as in encodeInputs.
+func encodePairs(ctx context.Context, rt *Runtime, param string, pairs [][2]string, t truncation, lim TokenLimits) ([]tokens, error) {
 	if len(pairs) == 0 {
 		return nil, inputErr(param, "must hold at least one input")
 	}
-	limit := maxContext(rt)
+	limit, configured := lim.inputLimit(rt)
 	tok := tokenizerFor(rt, t, limit)
 	out := make([]tokens, len(pairs))
 	for i, p := range pairs {
@@ -95,7 +97,7 @@ func encodePairs(ctx context.Context, rt *Runtime, param string, pairs [][2]stri
 			return nil, inputErr(indexed(param, i), "%v", err)
 		}
 		out[i] = tokens{ids: enc.IDs, types: enc.TypeIDs}
-		if err := checkLength(indexed(param, i), len(out[i].ids), limit); err != nil {
+		if err := checkLength(indexed(param, i), len(out[i].ids), limit, configured); err != nil {
 			return nil, err
 		}
 	}
@@ -114,12 +116,16 @@ func cutIDs(ids []int32, limit int, t truncation) []int32 {
 	return ids[:limit]
 }
 
-// checkLength rejects an empty input and one over the context.
-func checkLength(param string, n, limit int) error {
+// checkLength rejects an empty input and one over the limit: the context,
+// or the configured max_input_tokens when that is the smaller.
+func checkLength(param string, n, limit int, configured bool) error {
 	if n == 0 {
 		return inputErr(param, "encodes to no tokens")
 	}
 	if n > limit {
+		if configured {
+			return fmt.Errorf("%s: %w", param, &TokenLimitError{Limit: limit, Tokens: n})
+		}
 		return fmt.Errorf("%s: %w", param, &generate.ContextLengthError{MaxPositions: limit, PromptTokens: n})
 	}
 	return nil

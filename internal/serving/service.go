@@ -23,13 +23,15 @@ import (
 // Errors callers map to statuses: ErrUnknownModel (404), a *TaskError (the
 // model cannot do that: 400), an *InputError (a bad request field, naming
 // it: 400), a *generate.ParamError (400), a *generate.ContextLengthError
-// (prompt too long: 422 with the numbers), a *CapacityError (503 with
-// Retry-After), ErrLoadTimeout (503), a *LoadError (500: the model is
-// broken), a *LoadBackoffError (503 with Retry-After: the model failed to
-// load and its next attempt is not due), a *BreakerOpenError (503 with
-// Retry-After: the model keeps failing), a *PanicError (500: the model
-// panicked; the process goes on), ErrClosed (503), and the request
-// context's error (its deadline, or the client gone).
+// (prompt too long: 422 with the numbers), a *TokenLimitError (over the
+// operator's max_input_tokens or max_output_tokens: 400 with the numbers),
+// a *CapacityError (503 with Retry-After), ErrLoadTimeout (503), a
+// *LoadError (500: the model is broken), a *LoadBackoffError (503 with
+// Retry-After: the model failed to load and its next attempt is not due),
+// a *BreakerOpenError (503 with Retry-After: the model keeps failing), a
+// *PanicError (500: the model panicked; the process goes on), ErrClosed
+// (503), and the request context's error (its deadline, or the client
+// gone).
 //
 // Fault tolerance (ServiceOptions, see guard.go): with breakers, each
 // model's Generate, Embed, Classify and Rerank requests pass its circuit
@@ -281,10 +283,12 @@ type EmbedRequest struct {
 	Model  string
 	Inputs []Input
 	// Truncate cuts inputs longer than the model's context
-	// (Runtime.MaxContext) to it, from the end or from the start when
+	// (Runtime.MaxContext), or than TokenLimits.MaxInput when that is
+	// smaller, to it, from the end or from the start when
 	// TruncateLeft (special tokens are kept; token-id inputs are cut as
 	// they are). Without it such an input is a *generate.ContextLengthError
-	// with MaxPositions and PromptTokens, wrapped with the input's name
+	// with MaxPositions and PromptTokens (a *TokenLimitError when the
+	// configured limit is the smaller), wrapped with the input's name
 	// ("input[3]: ..."; errors.As finds it; the API answers 413 or 422 as
 	// it documents). An input that encodes to no tokens, or with an id
 	// outside the vocabulary, is an *InputError naming it.

@@ -23,6 +23,7 @@ type Request struct {
 
 	mu                     sync.Mutex
 	endpoint, model, cache string
+	keyID, auth            string
 	prompt                 string
 	promptTokens           int
 	generatedTokens        int
@@ -86,6 +87,19 @@ func (r *Request) SetCache(outcome string) {
 	}
 	r.mu.Lock()
 	r.cache = outcome
+	r.mu.Unlock()
+}
+
+// SetAuth records the request's authentication: the id of the API key it
+// presented (never the secret; "" when none was accepted) and the
+// decision ("ok", or why it was refused: "missing", "invalid",
+// "forbidden", "locked_out", "rate_limited"...).
+func (r *Request) SetAuth(keyID, decision string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.keyID, r.auth = keyID, decision
 	r.mu.Unlock()
 }
 
@@ -185,6 +199,8 @@ type RequestSnapshot struct {
 	Model string
 	// Cache is "hit", "miss", "bypass" or "" (not cacheable, or no cache).
 	Cache string
+	// KeyID and Auth are what SetAuth recorded; "" without API keys.
+	KeyID, Auth string
 	// Prompt is the prompt text, only when prompts are kept.
 	Prompt string
 	// PromptTokens and GeneratedTokens sum the request's model calls (or,
@@ -211,7 +227,7 @@ func (r *Request) Snapshot() RequestSnapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return RequestSnapshot{
-		Start: r.start, Endpoint: r.endpoint, Model: r.model, Cache: r.cache, Prompt: r.prompt,
+		Start: r.start, Endpoint: r.endpoint, Model: r.model, Cache: r.cache, KeyID: r.keyID, Auth: r.auth, Prompt: r.prompt,
 		PromptTokens: r.promptTokens, GeneratedTokens: r.generatedTokens, Sequences: r.sequences,
 		Ran: r.ran, Working: r.active > 0, Queue: r.queue, WorkStart: r.workStart, WorkEnd: r.workEnd, Scheduled: r.scheduled,
 		FirstToken: r.firstToken, LastToken: r.lastToken,
