@@ -280,3 +280,33 @@ func TestE2EAuthRedisShared(t *testing.T) {
 		t.Errorf("usage of both replicas: %d %s, want 3 requests", status, body)
 	}
 }
+
+// TestE2EAuthKeySurvivesKill creates a key through the admin API, kills the
+// server with SIGKILL the moment the 201 is in (no shutdown path runs), and
+// checks that the restarted server knows the key: acknowledged means on disk.
+func TestE2EAuthKeySurvivesKill(t *testing.T) {
+	args := []string{"--data-dir", t.TempDir()}
+	p := startServer(t, authEnv, args...)
+	status, _, body := keyedRequest(t, "POST", p.baseURL+"/admin/keys", e2eAdminKey, `{"name":"durable","scopes":["inference"]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("POST /admin/keys: %d %s", status, body)
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	var created struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || created.ID == "" || created.Key == "" {
+		t.Fatalf("POST /admin/keys answer %s: %v", body, err)
+	}
+	p2 := startServer(t, authEnv, args...)
+	if status, _, body := keyedRequest(t, "GET", p2.baseURL+"/v1/models", created.Key, ""); status != http.StatusOK {
+		t.Errorf("the key created before SIGKILL, after the restart: %d %s", status, body)
+	}
+	if status, _, body := keyedRequest(t, "GET", p2.baseURL+"/admin/keys/"+created.ID, e2eAdminKey, ""); status != http.StatusOK {
+		t.Errorf("GET /admin/keys/%s after the restart: %d %s", created.ID, status, body)
+	}
+}
