@@ -51,18 +51,9 @@ func Load(dir string, c *models.Config, opts models.LoadOptions) (*Model, error)
 	if err != nil {
 		return nil, err
 	}
-	w, err := models.OpenWeights(dir)
-	if err != nil {
-		return nil, fmt.Errorf("llama: %w", err)
-	}
-	w.ReadAhead()
-	m, err := build(cfg, w, opts)
-	if err != nil {
-		_ = w.Close()
-		return nil, err
-	}
-	w.Prefault(opts.Pool, m.lookupOnly()...)
-	return m, nil
+	return models.LoadWith(dir, "llama", opts.Pool, func(w *models.Weights) (*Model, error) {
+		return build(cfg, w, opts)
+	}, (*Model).lookupOnly)
 }
 
 // lookupOnly lists the embedding tables read only row by row, which loading
