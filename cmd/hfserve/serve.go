@@ -200,7 +200,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := srv.HandleAdminUI(); err != nil {
 		return err
 	}
-	srv.HandleAdminPull(&adminPuller{client: hubClient, cache: store.Cache, catalog: catalog, base: ctx, logger: logger})
 	// Each model runs behind its circuit breaker and concurrency bound,
 	// when configured; the breakers' state is on /admin/breakers.
 	sopts := serving.ServiceOptionsFromConfig(&cfg)
@@ -210,6 +209,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Pulled models join svc's catalog, which /v1/models (Options.Catalog) lists.
+	srv.HandleAdminPull(&adminPuller{client: hubClient, cache: store.Cache, svc: svc, base: ctx, logger: logger})
 	if cache != nil {
 		srv.HandleInference(svc, server.WithResponseCache(cache))
 		srv.HandleAdminCache(cache)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,14 +73,14 @@ func logProgress(logger *slog.Logger) func(hub.PullEvent) {
 // adminPuller runs the pulls of POST /admin/models/pull. A pull runs under
 // the server's lifetime, not the request's: a client that disconnects (or
 // a request timeout) stops the event stream, not the download, which is
-// logged to its end; posting again follows a fresh pull that finds what is
-// done already cached.
+// logged to its end and then served (see serve); posting again follows a
+// fresh pull that finds what is done already cached.
 type adminPuller struct {
-	client  *hub.Client // nil: allow_download is off
-	cache   hub.Cache
-	catalog *serving.Catalog
-	base    context.Context
-	logger  *slog.Logger
+	client *hub.Client // nil: allow_download is off
+	cache  hub.Cache
+	svc    *serving.Service // pulled models are added to it
+	base   context.Context
+	logger *slog.Logger
 }
 
 var _ server.ModelPuller = (*adminPuller)(nil)
@@ -92,6 +94,9 @@ func (p *adminPuller) Pull(ctx context.Context, req server.AdminPullRequest, emi
 	if err != nil {
 		return server.AdminPullEvent{}, &server.PullError{Status: http.StatusBadRequest, Code: "invalid_model", Err: err}
 	}
+	if ref, err = withServedName(ref, req.Name); err != nil {
+		return server.AdminPullEvent{}, &server.PullError{Status: http.StatusBadRequest, Code: "invalid_name", Err: err}
+	}
 	sel := hub.Selection{Include: req.Include, Exclude: req.Exclude}
 	for _, pat := range append(append([]string(nil), sel.Include...), sel.Exclude...) {
 		if _, err := hub.CompileGlob(pat); err != nil {
@@ -101,18 +106,22 @@ func (p *adminPuller) Pull(ctx context.Context, req server.AdminPullRequest, emi
 	}
 	q := &pullQueue{ready: make(chan struct{}, 1)}
 	type outcome struct {
-		snap hub.Snapshot
-		err  error
+		final server.AdminPullEvent
+		err   error
 	}
 	done := make(chan outcome, 1)
 	go func() {
 		snap, err := p.client.Pull(p.base, p.cache, hub.PullOptions{Repo: ref.Repo, Revision: ref.Revision, Selection: sel, Progress: q.push})
 		if err != nil {
 			p.logger.Warn("admin pull failed", "model", ref.String(), "err", err)
-		} else {
-			p.logger.Info("admin pull done", "model", ref.String(), "commit", snap.Commit, "dir", snap.Dir)
+			done <- outcome{err: err}
+			return
 		}
-		done <- outcome{snap, err}
+		// Served here, not by the request: a client gone does not stop it.
+		final := p.serve(ref, snap)
+		p.logger.Info("admin pull done", "model", ref.String(), "commit", snap.Commit, "dir", snap.Dir,
+			"servable", final.Servable, "served_as", strings.Join(final.ServedAs, ","), "note", final.Note)
+		done <- outcome{final: final}
 	}()
 	// The "resolved" event waits for the first file event: a gated repo
 	// fails at its first file, and should still get its own HTTP status.
@@ -151,41 +160,90 @@ func (p *adminPuller) Pull(ctx context.Context, req server.AdminPullRequest, emi
 			if err := deliver(); err != nil {
 				return server.AdminPullEvent{}, err
 			}
-			return p.success(ref, out.snap), nil
+			return out.final, nil
 		case <-ctx.Done():
 			return server.AdminPullEvent{}, fmt.Errorf("the event stream ended (%w); the pull of %s goes on and is logged: post again to follow it", ctx.Err(), ref)
 		}
 	}
 }
 
-// success is the last event: where the snapshot is and whether this server
-// serves it. The catalog is fixed when the server starts, so a model it
-// does not list cannot be added; a model it lists at the pulled commit is
-// served from the files just pulled (a pull repairs missing blobs).
-func (p *adminPuller) success(ref hub.Ref, snap hub.Snapshot) server.AdminPullEvent {
+// withServedName gives ref the alias a pull asked to serve it under:
+// the characters --model name=REF allows (hub.ParseRef's rules), so that
+// the entry's Ref parses back as start-up's do.
+func withServedName(ref hub.Ref, name string) (hub.Ref, error) {
+	if name == "" {
+		return ref, nil
+	}
+	parsed, err := hub.ParseRef(name + "=" + ref.String())
+	if err != nil || parsed.Alias != name {
+		return ref, fmt.Errorf("name %q: a served name uses only letters, digits and . _ : - (as --model name=REF)", name)
+	}
+	ref.Alias = name
+	return ref, nil
+}
+
+// serve makes a pulled snapshot servable and returns the pull's last
+// event, which says under which names it is served, or why not. A repo
+// the server already serves at the pulled commit is served from the files
+// just pulled (a pull repairs missing blobs). Otherwise the snapshot is
+// added to the running service under ref.Name() (the alias, else the repo
+// id), detected as start-up detects models and under the global
+// policies; a name already served (by this repo at another commit, or by
+// another model) is refused and Note says why.
+func (p *adminPuller) serve(ref hub.Ref, snap hub.Snapshot) server.AdminPullEvent {
 	ev := server.AdminPullEvent{Status: "success", Model: ref.Repo, Revision: ref.Revision, Commit: snap.Commit, Dir: snap.Dir}
-	var otherCommits []string
-	for _, e := range p.catalog.Entries() {
+	name := ref.Name()
+	served, _ := p.servedAs(snap)
+	if len(served) > 0 && (ref.Alias == "" || slices.Contains(served, name)) {
+		ev.Servable, ev.ServedAs = true, served
+		return ev
+	}
+	entry, err := serving.NewEntry(name, ref.String(), snap.Dir, snap.Commit)
+	switch {
+	case err != nil:
+		ev.Note = fmt.Sprintf("%s is cached but cannot be served: %v", ref, err)
+		return ev
+	case !entry.Detection.Supported:
+		ev.Note = fmt.Sprintf("%s is cached but this server cannot run it: %s", ref, entry.Detection.Reason)
+		return ev
+	}
+	err = p.svc.AddModel(p.base, entry)
+	if err == nil {
+		ev.Servable, ev.ServedAs = true, []string{name}
+		return ev
+	}
+	// Another pull of the same snapshot may have added it meanwhile.
+	served, otherCommits := p.servedAs(snap)
+	switch {
+	case slices.Contains(served, name):
+		ev.Servable, ev.ServedAs = true, served
+	case !errors.Is(err, serving.ErrModelExists):
+		ev.Note = fmt.Sprintf("%s is cached but cannot be served: %v", ref, err)
+	case len(otherCommits) > 0:
+		ev.Note = fmt.Sprintf("this server serves %v; restart it to serve commit %s, or pull again with \"name\" to serve it alongside",
+			otherCommits, short(snap.Commit))
+	default:
+		ev.Note = fmt.Sprintf("%s is cached but not served: this server already serves another model named %q; "+
+			"pull again with \"name\" to serve it under another name", ref, name)
+	}
+	return ev
+}
+
+// servedAs lists the catalog names serving snap's repo at its commit, and
+// (as "name at commit c") those serving it at another commit.
+func (p *adminPuller) servedAs(snap hub.Snapshot) (served, otherCommits []string) {
+	for _, e := range p.svc.Catalog().Entries() {
 		r, err := hub.ParseRef(e.Ref)
 		if err != nil || r.Repo != snap.Repo {
 			continue
 		}
 		if e.Commit == snap.Commit {
-			ev.ServedAs = append(ev.ServedAs, e.Name)
+			served = append(served, e.Name)
 		} else {
 			otherCommits = append(otherCommits, e.Name+" at commit "+short(e.Commit))
 		}
 	}
-	switch {
-	case len(ev.ServedAs) > 0:
-		ev.Servable = true
-	case len(otherCommits) > 0:
-		ev.Note = fmt.Sprintf("this server serves %v; restart it to serve commit %s", otherCommits, short(snap.Commit))
-	default:
-		ev.Note = fmt.Sprintf("%s is cached but not served: this server's models are fixed when it starts; "+
-			"restart it with --model %s (nothing is downloaded again)", ref, ref)
-	}
-	return ev
+	return served, otherCommits
 }
 
 // adminEvent converts a hub event to the wire shape; ok is false for the

@@ -10,6 +10,10 @@ import (
 type AdminPullRequest struct {
 	// Model is a Hub repo id with an optional revision: "org/name@rev".
 	Model string `json:"model"`
+	// Name, when set, is the name to serve the model under once pulled
+	// (an alias, as --model name=REF gives); empty serves it under its
+	// repo id.
+	Name string `json:"name,omitempty"`
 	// Include and Exclude are fnmatch patterns, as `hfserve pull`'s
 	// --include and --exclude.
 	Include []string `json:"include,omitempty"`
@@ -41,8 +45,9 @@ type AdminPullEvent struct {
 	ETASeconds     float64 `json:"eta_seconds,omitempty"`
 	// Dir is the snapshot folder ("success").
 	Dir string `json:"dir,omitempty"`
-	// Servable says whether this server can serve the pulled files now,
-	// under the names in ServedAs; Note says why not, or what to do.
+	// Servable says whether this server serves the pulled files now (a
+	// model it did not list is added to it), under the names in ServedAs;
+	// Note says why not, or what to do.
 	Servable bool     `json:"servable,omitempty"`
 	ServedAs []string `json:"served_as,omitempty"`
 	Note     string   `json:"note,omitempty"`

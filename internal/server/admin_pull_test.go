@@ -63,7 +63,7 @@ func TestAdminPullStreams(t *testing.T) {
 		},
 		final: AdminPullEvent{Status: "success", Model: "org/m", Dir: "/cache/x", Servable: true, ServedAs: []string{"org/m"}},
 	}
-	rec := serve(pullServer(t, p), "POST", "/admin/models/pull", strings.NewReader(`{"model":"org/m@v1","include":["*.json"]}`), nil)
+	rec := serve(pullServer(t, p), "POST", "/admin/models/pull", strings.NewReader(`{"model":"org/m@v1","name":"m1","include":["*.json"]}`), nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("status %d, content type %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
@@ -79,7 +79,7 @@ func TestAdminPullStreams(t *testing.T) {
 			t.Errorf("event %d: %s, want %s", i, a, b)
 		}
 	}
-	if p.got.Model != "org/m@v1" || len(p.got.Include) != 1 {
+	if p.got.Model != "org/m@v1" || p.got.Name != "m1" || len(p.got.Include) != 1 {
 		t.Errorf("the puller got %+v", p.got)
 	}
 }

@@ -112,24 +112,37 @@ func newGuards(cat *Catalog, opts ServiceOptions, log *slog.Logger) (map[string]
 	}
 	guards := map[string]*modelGuard{}
 	for _, e := range cat.Entries() {
-		g := &modelGuard{}
-		if n := opts.MaxConcurrentPerModel; n > 0 {
-			g.slots = make(chan struct{}, n)
-		}
-		if opts.Breaker != nil {
-			set := *opts.Breaker
-			set.Name = e.Name
-			set.OnStateChange = logTransition(log, g, opts.Breaker.OnStateChange)
-			br, err := breaker.New(set)
-			if err != nil {
-				return nil, fmt.Errorf("serving: model %q: %w", e.Name, err)
-			}
-			g.br = br
+		g, err := newGuard(e.Name, opts, log)
+		if err != nil {
+			return nil, err
 		}
 		guards[e.Name] = g
 	}
 	return guards, nil
 }
+
+// newGuard builds one model's guard.
+func newGuard(name string, opts ServiceOptions, log *slog.Logger) (*modelGuard, error) {
+	g := &modelGuard{}
+	if n := opts.MaxConcurrentPerModel; n > 0 {
+		g.slots = make(chan struct{}, n)
+	}
+	if opts.Breaker != nil {
+		set := *opts.Breaker
+		set.Name = name
+		set.OnStateChange = logTransition(log, g, opts.Breaker.OnStateChange)
+		br, err := breaker.New(set)
+		if err != nil {
+			return nil, fmt.Errorf("serving: model %q: %w", name, err)
+		}
+		g.br = br
+	}
+	return g, nil
+}
+
+// guard is the named model's guard; nil for a name the service has none
+// for (not in the catalog).
+func (s *Service) guard(name string) *modelGuard { return (*s.guards.Load())[name] }
 
 // logTransition logs a breaker's state changes (opening as a warning: the
 // model is now refused) and passes them on to next.
@@ -226,7 +239,7 @@ func (s *Service) enter(ctx context.Context, c *call, name string) error {
 	if c == nil || c.g != nil {
 		return nil
 	}
-	g := s.guards[name]
+	g := s.guard(name)
 	if g == nil {
 		return nil
 	}
@@ -379,7 +392,13 @@ func BreakerStates() []string {
 func (s *Service) Breakers() []BreakerStatus {
 	var out []BreakerStatus
 	for _, e := range s.cat.Entries() {
-		g := s.guards[e.Name]
+		g := s.guard(e.Name)
+		if g == nil {
+			// AddModel publishes the guard before the catalog entry, so
+			// only a model added through another Service on the same
+			// Manager has none here.
+			continue
+		}
 		st := BreakerStatus{Model: e.Name, State: "disabled"}
 		if g.br != nil {
 			snap := g.br.Snapshot()
@@ -410,8 +429,8 @@ func (s *Service) BreakersEnabled() bool { return s.opts.Breaker != nil }
 // operator's "I fixed it, try now". ErrUnknownModel for a name not in the
 // catalog.
 func (s *Service) ResetBreaker(name string) error {
-	g, ok := s.guards[name]
-	if !ok {
+	g := s.guard(name)
+	if g == nil {
 		return fmt.Errorf("serving: model %q: %w", name, ErrUnknownModel)
 	}
 	if g.br != nil {

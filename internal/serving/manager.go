@@ -16,7 +16,8 @@ import (
 // KeepAlive, whose zero keeps its configuration meaning (unload right after
 // each request); use a negative KeepAlive to never unload idle models.
 type ManagerOptions struct {
-	// Catalog lists the models the Manager may load; required.
+	// Catalog lists the models the Manager may load; required. Models
+	// that Service.AddModel adds later join it (and the Manager).
 	Catalog *Catalog
 	// Load loads one entry; nil means AutoLoader(nil).
 	Load LoadFunc
@@ -80,12 +81,10 @@ type ManagerOptions struct {
 // is unloaded when its last lease is released. Acquire calls arriving in
 // between wait for the unload to finish and then load the model afresh.
 type Manager struct {
-	opts   ManagerOptions
-	load   LoadFunc
-	log    *slog.Logger
-	now    func() time.Time
-	slots  []*slot // catalog order; the slice never changes
-	byName map[string]*slot
+	opts ManagerOptions
+	load LoadFunc
+	log  *slog.Logger
+	now  func() time.Time
 
 	base       context.Context // parent of every load; cancelled by Close
 	cancelBase context.CancelCauseFunc
@@ -94,7 +93,11 @@ type Manager struct {
 	stop        chan struct{} // closed by Close to stop the janitor
 	janitorDone chan struct{}
 
-	mu           sync.Mutex
+	mu sync.Mutex
+	// slots and byName hold every catalog model's state, in catalog
+	// order; they only grow (addModel) and are read and written under mu.
+	slots        []*slot
+	byName       map[string]*slot
 	changed      chan struct{} // closed and replaced on every state change
 	closed       bool
 	useSeq       uint64 // orders uses for LRU; clock ties cannot
@@ -175,13 +178,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	}
 	m.base, m.cancelBase = context.WithCancelCause(context.Background())
 	for _, e := range opts.Catalog.Entries() {
-		p, ok := opts.PerModel[e.Name]
-		if !ok {
-			p = PolicyFromSpec(e.Spec)
-		}
-		s := &slot{entry: e, policy: p, pinned: p.Pinned, keepAlive: p.keepAlive(opts.KeepAlive), state: StateAvailable}
-		m.slots = append(m.slots, s)
-		m.byName[e.Name] = s
+		m.appendSlotLocked(e) // nothing else sees m yet
 	}
 	go m.janitor()
 	return m, nil
@@ -278,9 +275,12 @@ func (m *Manager) count(s *slot, request, missed bool) {
 	}
 }
 
-// lookup finds a slot by name.
+// lookup finds a slot by name; m.mu must not be held. A slot, once
+// found, stays the model's for the Manager's life.
 func (m *Manager) lookup(name string) (*slot, error) {
+	m.mu.Lock()
 	s, ok := m.byName[name]
+	m.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("serving: model %q: %w", name, ErrUnknownModel)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Load makes the named model resident without using it, as an admin
@@ -41,7 +42,10 @@ func (m *Manager) Pin(name string, pinned bool) error {
 // not stop the others; the failures are returned joined.
 func (m *Manager) Preload(ctx context.Context) error {
 	var errs []error
-	for _, s := range m.slots {
+	m.mu.Lock()
+	slots := slices.Clone(m.slots) // a model added meanwhile is not preloaded
+	m.mu.Unlock()
+	for _, s := range slots {
 		if !m.opts.Preload && !s.policy.Preload {
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -44,9 +46,12 @@ type Service struct {
 	defaultModel string
 	opts         ServiceOptions
 	log          *slog.Logger
-	// guards holds each catalog model's breaker and concurrency places;
-	// built once, never changed.
-	guards map[string]*modelGuard
+	// guards holds each catalog model's breaker and concurrency places,
+	// copy-on-write as the catalog: built at start, replaced by a copy
+	// with one more guard by AddModel (under addMu), never modified once
+	// published.
+	guards atomic.Pointer[map[string]*modelGuard]
+	addMu  sync.Mutex // serialises AddModel
 	// tracer makes the inference spans (a no-op tracer without
 	// ServiceOptions.Tracer).
 	tracer trace.Tracer
@@ -78,7 +83,7 @@ func NewServiceWith(m *Manager, opts ServiceOptions) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.guards = guards
+	s.guards.Store(&guards)
 	if es := s.cat.Entries(); len(es) > 0 {
 		s.defaultModel = es[0].Name
 	}
@@ -88,11 +93,13 @@ func NewServiceWith(m *Manager, opts ServiceOptions) (*Service, error) {
 // Manager is the manager the service runs on.
 func (s *Service) Manager() *Manager { return s.m }
 
-// Catalog is the set of models the service offers.
+// Catalog is the set of models the service offers; it grows with
+// AddModel.
 func (s *Service) Catalog() *Catalog { return s.cat }
 
 // DefaultModel is the model used when a request names none ("" when the
-// catalog is empty).
+// catalog was empty when the service was built: a model added later does
+// not become the default).
 func (s *Service) DefaultModel() string { return s.defaultModel }
 
 // TaskError is a request for something its model does not serve.
