@@ -16,7 +16,7 @@ import (
 )
 
 // adminClient talks to a running server's admin API, for the CLI commands
-// that manage it (keys; ps has its own older copy of the same rules).
+// that manage it (keys, ps).
 type adminClient struct {
 	base string // scheme://host[:port], no trailing slash
 	key  string // admin key; "" sends none

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,39 +18,25 @@ flight, pinning and when it was last used. Reads GET /admin/models.`
 
 func runPs(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "ps", "ps [flags]", psDescription)
-	server := fs.String("server", "", "the server's base URL (default: http:// + serve's listen address, 127.0.0.1:8080)")
-	apiKey := fs.String("api-key", "", "admin API key, when the server requires one (default: $HFSERVE_ADMIN_KEY)")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	flags := addAdminFlags(fs)
 	all := fs.Bool("all", false, "list every model, not only those loaded or loading")
-	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the server")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("ps: unexpected argument %q", fs.Arg(0))
 	}
-	base := *server
-	if base == "" {
-		base = "http://127.0.0.1:8080"
-		if v, ok := e.lookupEnv("HFSERVE_LISTEN"); ok && v != "" {
-			base = "http://" + v
-		}
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("ps: --server must be an http(s) URL such as http://127.0.0.1:8080, got %q", base)
-	}
-	key := *apiKey
-	if key == "" {
-		key, _ = e.lookupEnv("HFSERVE_ADMIN_KEY")
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	body, err := getAdminModels(ctx, strings.TrimRight(base, "/")+"/admin/models", key)
+	client, err := flags.client(e, "ps")
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	ctx, cancel := context.WithTimeout(ctx, *flags.timeout)
+	defer cancel()
+	body, err := client.do(ctx, http.MethodGet, "/admin/models", nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	if *flags.asJSON {
 		_, err := e.stdout.Write(body)
 		return err
 	}
@@ -61,35 +45,6 @@ func runPs(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("ps: the server's answer is not a model list: %w", err)
 	}
 	return printPs(e.stdout, list, *all)
-}
-
-// getAdminModels fetches the admin model list, turning an error answer into
-// an error carrying the server's message.
-func getAdminModels(ctx context.Context, endpoint, key string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-	if err != nil {
-		return nil, fmt.Errorf("ps: %w", err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ps: is hfserve running? %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("ps: reading %s: %w", endpoint, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e api.ErrorResponse
-		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
-			return nil, fmt.Errorf("ps: %s: %s", resp.Status, e.Error.Message)
-		}
-		return nil, fmt.Errorf("ps: %s answered %s", endpoint, resp.Status)
-	}
-	return body, nil
 }
 
 // printPs writes the table: loaded and loading models, or all with all.
