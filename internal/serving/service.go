@@ -330,19 +330,14 @@ type EmbedResult struct {
 // Inputs run in length-sorted batches of bounded size. An empty Inputs is
 // an *InputError ("input"); a model that does not serve embeddings a
 // *TaskError.
-func (s *Service) Embed(ctx context.Context, req EmbedRequest) (res *EmbedResult, err error) {
-	ctx, span := s.startSpan(ctx, "hfserve.embed")
-	defer span.End()
-	err = s.guarded(ctx, func(c *call) (err error) {
-		res, err = s.embed(ctx, c, req)
-		return err
+func (s *Service) Embed(ctx context.Context, req EmbedRequest) (*EmbedResult, error) {
+	return guardedEncoderCall(ctx, s, "hfserve.embed", func(ctx context.Context, c *call) (*EmbedResult, int, error) {
+		res, err := s.embed(ctx, c, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		return res, res.PromptTokens, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
-	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
-	return res, nil
 }
 
 // ClassifyRequest classifies each input (TEI's /predict): single texts, or
@@ -374,19 +369,14 @@ type ClassifyResult struct {
 // Classify runs a sequence classification model. Inputs and Pairs are
 // checked and truncated as EmbedRequest's inputs; an empty list is an
 // *InputError ("inputs"). Equal scores keep the labels' id order.
-func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (res *ClassifyResult, err error) {
-	ctx, span := s.startSpan(ctx, "hfserve.classify")
-	defer span.End()
-	err = s.guarded(ctx, func(c *call) (err error) {
-		res, err = s.classify(ctx, c, req)
-		return err
+func (s *Service) Classify(ctx context.Context, req ClassifyRequest) (*ClassifyResult, error) {
+	return guardedEncoderCall(ctx, s, "hfserve.classify", func(ctx context.Context, c *call) (*ClassifyResult, int, error) {
+		res, err := s.classify(ctx, c, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		return res, res.PromptTokens, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
-	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
-	return res, nil
 }
 
 // RerankRequest scores texts against a query with a cross-encoder.
@@ -416,19 +406,14 @@ type RerankResult struct {
 // (Query, text) pairs encoded with the tokenizer's pair template. Texts
 // are checked and truncated as EmbedRequest's inputs; an empty Texts is an
 // *InputError ("texts"). Equal scores keep the texts' order.
-func (s *Service) Rerank(ctx context.Context, req RerankRequest) (res *RerankResult, err error) {
-	ctx, span := s.startSpan(ctx, "hfserve.rerank")
-	defer span.End()
-	err = s.guarded(ctx, func(c *call) (err error) {
-		res, err = s.rerank(ctx, c, req)
-		return err
+func (s *Service) Rerank(ctx context.Context, req RerankRequest) (*RerankResult, error) {
+	return guardedEncoderCall(ctx, s, "hfserve.rerank", func(ctx context.Context, c *call) (*RerankResult, int, error) {
+		res, err := s.rerank(ctx, c, req)
+		if err != nil {
+			return nil, 0, err
+		}
+		return res, res.PromptTokens, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	telemetry.RequestFrom(ctx).AddTokens(res.PromptTokens, 0, 0)
-	span.SetAttributes(telemetry.AttrPromptTokens.Int(res.PromptTokens))
-	return res, nil
 }
 
 // TokenizeRequest encodes texts with a model's tokenizer.
@@ -503,4 +488,27 @@ func (s *Service) startSpan(ctx context.Context, name string) (context.Context, 
 		return s.tracer.Start(ctx, name, trace.WithAttributes(telemetry.AttrRequestID.String(id)))
 	}
 	return s.tracer.Start(ctx, name)
+}
+
+// guardedEncoderCall runs one encoder request (embed, classify, rerank) in its own
+// span and under the model's guard, and counts the prompt tokens run
+// reports on the request's telemetry record and the span.
+func guardedEncoderCall[R any](ctx context.Context, s *Service, spanName string, run func(context.Context, *call) (R, int, error)) (R, error) {
+	ctx, span := s.startSpan(ctx, spanName)
+	defer span.End()
+	var (
+		res    R
+		tokens int
+	)
+	err := s.guarded(ctx, func(c *call) (err error) {
+		res, tokens, err = run(ctx, c)
+		return err
+	})
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	telemetry.RequestFrom(ctx).AddTokens(tokens, 0, 0)
+	span.SetAttributes(telemetry.AttrPromptTokens.Int(tokens))
+	return res, nil
 }
