@@ -19,31 +19,62 @@ const gemmDotKC = 1024
 // input rows before moving on: they are re-read from L2 once per tile.
 const gemmDotBlockBytes = 192 << 10
 
-// dotTile is one group of input rows a gemmDot kernel call covers.
-type dotTile struct{ start, rows int }
+// dotTile is one group of input rows a gemmDot kernel call covers; its first
+// skip rows belong to the tile before it as well.
+type dotTile struct{ start, rows, skip int }
 
 // dotTiles covers m ≥ 4 rows with tiles of 6 and at most one of 4. A remainder
 // that fits neither takes a tile overlapping the previous one: the overlapping
-// rows are computed twice, with identical results, which is cheaper than a
-// kernel per height.
+// rows are computed twice, which is cheaper than a kernel per height, and only
+// one of the two results is kept (adding both, on a later depth pass, would
+// count those rows twice).
 func dotTiles(m int) []dotTile {
 	var tiles []dotTile
 	i := 0
 	for ; i+6 <= m; i += 6 {
-		tiles = append(tiles, dotTile{i, 6})
+		tiles = append(tiles, dotTile{i, 6, 0})
 	}
 	switch rest := m - i; {
 	case rest == 0:
 	case rest == 4:
-		tiles = append(tiles, dotTile{i, 4})
+		tiles = append(tiles, dotTile{i, 4, 0})
 	case m == 5:
-		tiles = append(tiles, dotTile{0, 4}, dotTile{1, 4})
+		tiles = append(tiles, dotTile{0, 4, 0}, dotTile{1, 4, 3})
 	case rest == 5:
-		tiles = append(tiles, dotTile{m - 6, 6})
+		tiles = append(tiles, dotTile{m - 6, 6, 1})
 	default: // 1 to 3 rows left: m ≥ 6 here, since m ≥ 4 and m ≠ 5
-		tiles = append(tiles, dotTile{m - 4, 4})
+		tiles = append(tiles, dotTile{m - 4, 4, 4 - rest})
 	}
 	return tiles
+}
+
+// dotKernel runs the kernel of t's height on weight rows j, j+1 at one depth
+// pass, adding to out (stride ldo) when acc is set. An overlapping tile goes
+// through a scratch block so that only its rows past skip are written.
+func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int) {
+	if t.skip == 0 {
+		if t.rows == 6 {
+			gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc)
+		} else {
+			gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc)
+		}
+		return
+	}
+	var tmp [12]float32
+	if t.rows == 6 {
+		gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0)
+	} else {
+		gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0)
+	}
+	for r := t.skip; r < t.rows; r++ {
+		o := out[r*ldo : r*ldo+2]
+		if acc != 0 {
+			o[0] += tmp[2*r]
+			o[1] += tmp[2*r+1]
+		} else {
+			o[0], o[1] = tmp[2*r], tmp[2*r+1]
+		}
+	}
 }
 
 // gemmDot computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for BF16 weights B stored
@@ -84,12 +115,7 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 					x := &xs[t.start*m16+pc]
 					for q := q0; q < q1; q++ {
 						j := 2 * q
-						w, out := &b.u16[j*ld+pc], &c[t.start*n+j]
-						if t.rows == 6 {
-							gemmDot6x2BF16AVX2(x, m16, w, ld, kc, out, n, acc)
-						} else {
-							gemmDot4x2BF16AVX2(x, m16, w, ld, kc, out, n, acc)
-						}
+						dotKernel(t, x, m16, &b.u16[j*ld+pc], ld, kc, c[t.start*n+j:], n, acc)
 					}
 				}
 			}

@@ -9,25 +9,30 @@ import (
 )
 
 // TestDotTiles checks that the tiles of every height the in-place kernels take
-// cover each row, stay inside the matrix and use only the kernels' heights.
+// write each row exactly once, stay inside the matrix and use only the
+// kernels' heights.
 func TestDotTiles(t *testing.T) {
 	for m := 4; m <= gemmDotMaxRows; m++ {
-		covered := make([]bool, m)
+		written := make([]int, m)
 		for _, tile := range dotTiles(m) {
 			if tile.rows != 4 && tile.rows != 6 {
 				t.Errorf("m=%d: tile %+v has no kernel", m, tile)
 			}
-			if tile.start < 0 || tile.start+tile.rows > m {
+			if tile.start < 0 || tile.start+tile.rows > m || tile.skip < 0 || tile.skip >= tile.rows {
 				t.Errorf("m=%d: tile %+v leaves the matrix", m, tile)
 				continue
 			}
 			for r := tile.start; r < tile.start+tile.rows; r++ {
-				covered[r] = true
+				if r >= tile.start+tile.skip {
+					written[r]++
+				} else if written[r] == 0 {
+					t.Errorf("m=%d: tile %+v skips row %d no earlier tile wrote", m, tile, r)
+				}
 			}
 		}
-		for r, ok := range covered {
-			if !ok {
-				t.Errorf("m=%d: row %d not covered", m, r)
+		for r, n := range written {
+			if n != 1 {
+				t.Errorf("m=%d: row %d written %d times, want once", m, r, n)
 			}
 		}
 	}
