@@ -18,7 +18,8 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 	mr, nr := k.mr, k.nr
 	mStrips := (m + mr - 1) / mr
 	nStrips := (n + nr - 1) / nr
-	kBlocks := (kd + gemmKC - 1) / gemmKC
+	kcMax := gemmPanelDepth(kd)
+	kBlocks := (kd + kcMax - 1) / kcMax
 	firstPacked := k.firstPackedStrip(m, kd)
 	np := mStrips - firstPacked // packed strips
 	var buf *gemmBuf
@@ -26,11 +27,11 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 		buf = p.getGemmBuf(np*mr*kd, 0)
 		defer p.putGemmBuf(buf)
 		// Packed A: depth block by depth block, each holding the packed
-		// strips; block kb starts at kb·gemmKC·np·mr.
+		// strips; block kb starts at kb·kcMax·np·mr.
 		p.For(kBlocks*np, 4, func(s, e int) {
 			for t := s; t < e; t++ {
-				pc, q := t/np*gemmKC, t%np
-				kc := min(gemmKC, kd-pc)
+				pc, q := t/np*kcMax, t%np
+				kc := min(kcMax, kd-pc)
 				i0 := (firstPacked + q) * mr
 				k.packA(buf.a[pc*np*mr+q*kc*mr:], a, kd, pc, kc, i0, min(mr, m-i0))
 			}
@@ -55,8 +56,8 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 				bj = bias[j0:]
 			}
 			is0, is1 := mb*perBlock, min(mStrips, (mb+1)*perBlock)
-			for pc := 0; pc < kd; pc += gemmKC {
-				kc := min(gemmKC, kd-pc)
+			for pc := 0; pc < kd; pc += kcMax {
+				kc := min(kcMax, kd-pc)
 				bs := strip[:kc*nr]
 				k.packB(bs, b, pc, kc, j0, cols)
 				ap := aPanel{a: a, lda: kd, pc: pc, firstPacked: firstPacked}

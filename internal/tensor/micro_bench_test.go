@@ -10,7 +10,7 @@ import (
 func BenchmarkMicroKernel(b *testing.B) {
 	for _, k := range availableKernels() {
 		b.Run(k.isa.String(), func(b *testing.B) {
-			const kc = gemmKC
+			const kc = 256 // A and B strips in L1
 			r := newRand(b)
 			a, bs := randSlice(r, kc*k.mr), randSlice(r, kc*k.nr)
 			c := make([]float32, k.mr*k.nr)
