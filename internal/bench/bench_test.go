@@ -211,30 +211,38 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode times one padded batch of EncodeBatch sentences per
-// iteration.
+// BenchmarkEncode times one batch of EncodeBatch sentences of different
+// lengths per iteration, padded to the longest: as the server runs it, with
+// the padded positions skipped (sub-benchmark <model>), and computing them
+// too (<model>/padded), as engines without unpadding do.
 func BenchmarkEncode(b *testing.B) {
 	pool := newPool(b)
 	for _, dir := range envList(b, "HFSERVE_BENCH_ENCODERS", filepath.Join("..", "..", "testdata", "models", "tiny", "bert")) {
-		b.Run(filepath.Base(dir), func(b *testing.B) {
-			m, ok := load(b, pool, dir).(models.Encoder)
-			if !ok {
-				b.Fatalf("%s is not an encoder", dir)
+		m, ok := load(b, pool, dir).(models.Encoder)
+		if !ok {
+			b.Fatalf("%s is not an encoder", dir)
+		}
+		for _, padded := range []bool{false, true} {
+			name := filepath.Base(dir)
+			if padded {
+				name += "/padded"
 			}
-			ids, mask := EncodeInputs(m.Info().VocabSize)
-			batch := &models.EncoderBatch{InputIDs: ids, AttentionMask: mask}
-			if _, err := m.Encode(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			iters := 0
-			for b.Loop() {
+			b.Run(name, func(b *testing.B) {
+				ids, mask := EncodeInputs(m.Info().VocabSize)
+				batch := &models.EncoderBatch{InputIDs: ids, AttentionMask: mask, SkipPadding: !padded}
 				if _, err := m.Encode(context.Background(), batch); err != nil {
 					b.Fatal(err)
 				}
-				iters++
-			}
-			b.ReportMetric(float64(EncodeBatch*iters)/b.Elapsed().Seconds(), "sent/s")
-			reportModel(b, m)
-		})
+				iters := 0
+				for b.Loop() {
+					if _, err := m.Encode(context.Background(), batch); err != nil {
+						b.Fatal(err)
+					}
+					iters++
+				}
+				b.ReportMetric(float64(EncodeBatch*iters)/b.Elapsed().Seconds(), "sent/s")
+				reportModel(b, m)
+			})
+		}
 	}
 }

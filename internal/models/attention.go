@@ -161,9 +161,26 @@ func (a *Attention) Bidirectional(pool *tensor.Pool, out, q, k, v []float32, bat
 			b, h := t/a.Heads, t%a.Heads
 			var m []int32
 			if mask != nil {
-				m = mask[b]
+				m = mask[b][:seqLen]
 			}
-			a.bidiHead(&buf, out, q, k, v, b, h, seqLen, m)
+			a.bidiHead(&buf, out, q, k, v, b*seqLen, seqLen, h, m)
+		}
+	})
+}
+
+// BidirectionalRagged is Bidirectional over sequences laid end to end with no
+// padding: sequence b is rows [off[b], off[b+1]) of q, k, v and out, and
+// every row is a real token (len(off) is the number of sequences plus one).
+// A sequence's rows come out as Bidirectional gives that sequence's real rows.
+func (a *Attention) BidirectionalRagged(pool *tensor.Pool, out, q, k, v []float32, off []int) {
+	batch := len(off) - 1
+	pool.For(batch*a.Heads, 1, func(lo, hi int) {
+		var buf encScratch
+		for t := lo; t < hi; t++ {
+			b, h := t/a.Heads, t%a.Heads
+			if n := off[b+1] - off[b]; n > 0 {
+				a.bidiHead(&buf, out, q, k, v, off[b], n, h, nil)
+			}
 		}
 	})
 }
@@ -171,24 +188,20 @@ func (a *Attention) Bidirectional(pool *tensor.Pool, out, q, k, v []float32, bat
 // encScratch holds one encoder task's buffers.
 type encScratch struct{ s []float32 }
 
-// bidiHead attends head h of sequence b: each query reads the head's keys and
-// values in place, rows of stride Heads·HeadDim.
-func (a *Attention) bidiHead(buf *encScratch, out, q, k, v []float32, b, h, seqLen int, mask []int32) {
+// bidiHead attends head h of the sequence in rows [base, base+n): each query
+// reads the head's keys and values in place, rows of stride Heads·HeadDim.
+func (a *Attention) bidiHead(buf *encScratch, out, q, k, v []float32, base, n, h int, mask []int32) {
 	hd, dim := a.HeadDim, a.Heads*a.HeadDim
 	scale := a.Scale
-	if mask != nil {
-		mask = mask[:seqLen]
-		if !anyKept(mask) {
-			// No real token: attend uniformly to every key (all scores zero).
-			mask, scale = nil, 0
-		}
+	if mask != nil && !anyKept(mask) {
+		// No real token: attend uniformly to every key (all scores zero).
+		mask, scale = nil, 0
 	}
-	buf.s = grow(buf.s, seqLen)
-	base := b * seqLen
+	buf.s = grow(buf.s, n)
 	kh, vh := k[base*dim+h*hd:], v[base*dim+h*hd:]
-	for i := 0; i < seqLen; i++ {
+	for i := 0; i < n; i++ {
 		r := (base+i)*dim + h*hd
-		tensor.Attend(out[r:r+hd], q[r:r+hd], kh, vh, dim, seqLen, scale, mask, buf.s)
+		tensor.Attend(out[r:r+hd], q[r:r+hd], kh, vh, dim, n, scale, mask, buf.s)
 	}
 }
 

@@ -86,6 +86,15 @@ type EncoderBatch struct {
 	// TokenTypeIDs are the segment ids (BERT sentence pairs); nil means all
 	// zeros. Models without token types ignore them.
 	TokenTypeIDs [][]int32
+	// SkipPadding drops the positions AttentionMask marks as padding before
+	// the first layer, so no work is spent on them: their rows of Hidden
+	// and of per-token Logits come out zero (and a pooler or classifier
+	// reading a padded first position reads zeros). The real positions are
+	// what the padded computation gives them, up to float rounding. Callers
+	// that read only real positions (embeddings, classification,
+	// reranking) set it; the padded rows Hugging Face computes are
+	// meaningless anyway.
+	SkipPadding bool
 }
 
 // EncoderOutput is the result of Encode. Slices are row-major and owned by

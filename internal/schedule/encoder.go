@@ -428,10 +428,13 @@ func (e *Encoder) run(batch []*encItem) {
 	// (or by a future bucketing), neighbours pad little.
 	slices.SortStableFunc(batch, func(a, b *encItem) int { return len(a.in.IDs) - len(b.in.IDs) })
 	seqLen := len(batch[len(batch)-1].in.IDs)
+	// Only the real rows of the output are handed back, so the padded
+	// positions need not be computed at all.
 	eb := &models.EncoderBatch{
 		InputIDs:      make([][]int32, len(batch)),
 		AttentionMask: make([][]int32, len(batch)),
 		TokenTypeIDs:  make([][]int32, len(batch)),
+		SkipPadding:   true,
 	}
 	var real int
 	for i, it := range batch {

@@ -52,10 +52,11 @@ func runEncoder(ctx context.Context, enc models.Encoder, items []tokens, use fun
 	pad := int32(max(enc.Info().PadTokenID, 0))
 	for _, batch := range batchPlan(items) {
 		seqLen := len(items[batch[len(batch)-1]].ids)
-		b := &models.EncoderBatch{
+		b := &models.EncoderBatch{ // use reads real rows only: skip the padded ones
 			InputIDs:      make([][]int32, len(batch)),
 			AttentionMask: make([][]int32, len(batch)),
 			TokenTypeIDs:  make([][]int32, len(batch)),
+			SkipPadding:   true,
 		}
 		for r, i := range batch {
 			it := items[i]

@@ -21,9 +21,14 @@ func (m *Model) Encode(ctx context.Context, b *models.EncoderBatch) (*models.Enc
 		return nil, err
 	}
 	cfg := m.cfg
-	h, n := cfg.HiddenSize, batch*seqLen
+	h := cfg.HiddenSize
+	off := keptOffsets(b, batch, seqLen) // nil: every position is computed
+	n := batch * seqLen
+	if off != nil {
+		n = off[batch]
+	}
 	x := make([]float32, n*h)
-	m.embed(b, seqLen, x)
+	m.embed(b, seqLen, x, off)
 	s := &scratch{
 		h: make([]float32, n*h), q: make([]float32, n*h), k: make([]float32, n*h), v: make([]float32, n*h),
 		att: make([]float32, n*h), fc: make([]float32, n*cfg.IntermediateSize),
@@ -32,11 +37,54 @@ func (m *Model) Encode(ctx context.Context, b *models.EncoderBatch) (*models.Enc
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("bert: encode stopped before layer %d: %w", i, err)
 		}
-		m.block(&m.layers[i], x, n, batch, seqLen, b.AttentionMask, s)
+		m.block(&m.layers[i], x, n, batch, seqLen, b.AttentionMask, off, s)
 	}
 	out := &models.EncoderOutput{Batch: batch, SeqLen: seqLen, HiddenSize: h, Hidden: x}
-	m.heads(out)
+	if off != nil {
+		out.Hidden = scatterRows(x, b.AttentionMask, off, seqLen, h)
+	}
+	m.heads(out, x, b.AttentionMask, off)
 	return out, nil
+}
+
+// keptOffsets returns, when b asks to skip padding and has any, the first
+// computed row of each sequence once padded positions are dropped (one more
+// entry: the number of computed rows); nil when every position is computed.
+// A batch with no real token at all is computed padded (there is nothing to
+// keep, and HF gives such rows a defined, uniform attention).
+func keptOffsets(b *models.EncoderBatch, batch, seqLen int) []int {
+	if !b.SkipPadding || b.AttentionMask == nil {
+		return nil
+	}
+	off := make([]int, batch+1)
+	for i, row := range b.AttentionMask {
+		kept := 0
+		for _, v := range row {
+			kept += int(v)
+		}
+		off[i+1] = off[i] + kept
+	}
+	if off[batch] == batch*seqLen || off[batch] == 0 {
+		return nil
+	}
+	return off
+}
+
+// scatterRows lays the computed rows of x (width w, sequence i's kept
+// positions from row off[i] on) out as [batch, seqLen, w] with zero rows
+// at the padded positions.
+func scatterRows(x []float32, mask [][]int32, off []int, seqLen, w int) []float32 {
+	full := make([]float32, len(mask)*seqLen*w)
+	for i, row := range mask {
+		r := off[i]
+		for j, v := range row {
+			if v != 0 {
+				copy(full[(i*seqLen+j)*w:][:w], x[r*w:][:w])
+				r++
+			}
+		}
+	}
+	return full
 }
 
 // check validates the batch and returns its dimensions.
@@ -85,15 +133,20 @@ func checkRows(what string, rows [][]int32, batch, seqLen int, limit int) error 
 	return nil
 }
 
-// embed writes LayerNorm(word + position + token type) for every token.
-func (m *Model) embed(b *models.EncoderBatch, seqLen int, x []float32) {
+// embed writes LayerNorm(word + position + token type) for every computed
+// position: all of them, or with off (see keptOffsets) only the ones the
+// mask keeps, sequence i's from row off[i] on.
+func (m *Model) embed(b *models.EncoderBatch, seqLen int, x []float32, off []int) {
 	h := m.cfg.HiddenSize
 	tmp := make([]float32, h)
+	rows := 0
 	for i, ids := range b.InputIDs {
 		count := 0 // RoBERTa: non-pad tokens so far
+		r := i * seqLen
+		if off != nil {
+			r = off[i]
+		}
 		for j, id := range ids {
-			row := x[(i*seqLen+j)*h:][:h]
-			m.word.Row(int(id), row)
 			pos := j
 			if m.cfg.roberta() {
 				// create_position_ids_from_input_ids: pads sit at padding_idx,
@@ -104,6 +157,13 @@ func (m *Model) embed(b *models.EncoderBatch, seqLen int, x []float32) {
 					pos += count
 				}
 			}
+			if off != nil && b.AttentionMask[i][j] == 0 {
+				continue
+			}
+			row := x[r*h:][:h]
+			r++
+			rows++
+			m.word.Row(int(id), row)
 			m.pos.Row(pos, tmp)
 			tensor.Add(row, row, tmp)
 			if m.tokType != nil {
@@ -116,7 +176,7 @@ func (m *Model) embed(b *models.EncoderBatch, seqLen int, x []float32) {
 			}
 		}
 	}
-	tensor.LayerNorm(x, x, m.embNormW, m.embNormB, len(b.InputIDs)*seqLen, m.cfg.LayerNormEps)
+	tensor.LayerNorm(x, x, m.embNormW, m.embNormB, rows, m.cfg.LayerNormEps)
 }
 
 // scratch holds one pass's activations.
@@ -124,12 +184,18 @@ type scratch struct{ h, q, k, v, att, fc []float32 }
 
 // block runs one post-LayerNorm encoder layer on x in place:
 // x = LN(x + o(attn(q(x), k(x), v(x)))); x = LN(x + fc2(act(fc1(x)))).
-func (m *Model) block(l *layer, x []float32, n, batch, seqLen int, mask [][]int32, s *scratch) {
+// With off (see keptOffsets) x holds only the kept positions, laid end to
+// end, and attention runs per sequence over them.
+func (m *Model) block(l *layer, x []float32, n, batch, seqLen int, mask [][]int32, off []int, s *scratch) {
 	p, eps := m.pool, m.cfg.LayerNormEps
 	tensor.Linear(p, s.q, x, n, l.q.w, l.q.b)
 	tensor.Linear(p, s.k, x, n, l.k.w, l.k.b)
 	tensor.Linear(p, s.v, x, n, l.v.w, l.v.b)
-	m.attn.Bidirectional(p, s.att, s.q, s.k, s.v, batch, seqLen, mask)
+	if off != nil {
+		m.attn.BidirectionalRagged(p, s.att, s.q, s.k, s.v, off)
+	} else {
+		m.attn.Bidirectional(p, s.att, s.q, s.k, s.v, batch, seqLen, mask)
+	}
 	tensor.Linear(p, s.h, s.att, n, l.o.w, l.o.b)
 	addNorm(p, x, s.h, l.attnNormW, l.attnNormB, n, eps)
 	tensor.Linear(p, s.fc, x, n, l.fc1.w, l.fc1.b)
@@ -148,8 +214,11 @@ func addNorm(p *tensor.Pool, x, y, w, b []float32, rows int, eps float32) {
 	})
 }
 
-// heads fills the pooler output and the head's logits.
-func (m *Model) heads(out *models.EncoderOutput) {
+// heads fills the pooler output and the head's logits. computed is the
+// last layer's output as computed: out.Hidden itself, or with off (see
+// keptOffsets) the kept positions only, which per-token heads then run on
+// before their logits are laid out padded.
+func (m *Model) heads(out *models.EncoderOutput, computed []float32, mask [][]int32, off []int) {
 	h, batch := out.HiddenSize, out.Batch
 	var first []float32 // h[:, 0]
 	if m.pooler != nil || (m.cls != nil && !m.cls.perToken) {
@@ -163,15 +232,23 @@ func (m *Model) heads(out *models.EncoderOutput) {
 		tensor.Linear(m.pool, out.Pooler, first, batch, m.pooler.w, m.pooler.b)
 		tensor.Tanh(out.Pooler)
 	}
+	perToken := func(run func(*tensor.Pool, []float32, int) ([]float32, int)) {
+		if off == nil {
+			out.Logits, out.LogitsDim = run(m.pool, out.Hidden, batch*out.SeqLen)
+			return
+		}
+		logits, dim := run(m.pool, computed, off[batch])
+		out.Logits, out.LogitsDim = scatterRows(logits, mask, off, out.SeqLen, dim), dim
+	}
 	switch {
 	case m.cls != nil && m.cls.perToken:
-		out.Logits, out.LogitsDim = m.cls.run(m.pool, out.Hidden, batch*out.SeqLen)
+		perToken(m.cls.run)
 	case m.cls != nil && m.cls.fromPooler:
 		out.Logits, out.LogitsDim = m.cls.run(m.pool, out.Pooler, batch)
 	case m.cls != nil:
 		out.Logits, out.LogitsDim = m.cls.run(m.pool, first, batch)
 	case m.mlm != nil:
-		out.Logits, out.LogitsDim = m.mlm.run(m.pool, out.Hidden, batch*out.SeqLen)
+		perToken(m.mlm.run)
 	}
 }
 
