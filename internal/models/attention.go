@@ -186,10 +186,11 @@ func (a *Attention) BidirectionalRagged(pool *tensor.Pool, out, q, k, v []float3
 }
 
 // encScratch holds one encoder task's buffers.
-type encScratch struct{ s []float32 }
+type encScratch struct{ att tensor.AttendScratch }
 
-// bidiHead attends head h of the sequence in rows [base, base+n): each query
-// reads the head's keys and values in place, rows of stride Heads·HeadDim.
+// bidiHead attends head h of the sequence in rows [base, base+n): all its
+// queries at once, reading the head's queries, keys and values in place,
+// rows of stride Heads·HeadDim.
 func (a *Attention) bidiHead(buf *encScratch, out, q, k, v []float32, base, n, h int, mask []int32) {
 	hd, dim := a.HeadDim, a.Heads*a.HeadDim
 	scale := a.Scale
@@ -197,12 +198,8 @@ func (a *Attention) bidiHead(buf *encScratch, out, q, k, v []float32, base, n, h
 		// No real token: attend uniformly to every key (all scores zero).
 		mask, scale = nil, 0
 	}
-	buf.s = grow(buf.s, n)
-	kh, vh := k[base*dim+h*hd:], v[base*dim+h*hd:]
-	for i := 0; i < n; i++ {
-		r := (base+i)*dim + h*hd
-		tensor.Attend(out[r:r+hd], q[r:r+hd], kh, vh, dim, n, scale, mask, buf.s)
-	}
+	r := base*dim + h*hd
+	tensor.AttendAll(out[r:], q[r:], k[r:], v[r:], dim, hd, n, n, scale, mask, &buf.att)
 }
 
 // anyKept reports whether a mask keeps any key.

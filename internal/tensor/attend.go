@@ -54,3 +54,103 @@ func (ks kernels) attend(out, q, k, v []float32, ld, nk int, scale float32, mask
 		ks.axpy(s[j], v[j*ld:j*ld+hd], o)
 	}
 }
+
+// AttendScratch holds AttendAll's buffers; the zero value is ready and one
+// scratch serves any number of calls (not concurrent ones).
+type AttendScratch struct {
+	kt, vp, s, a []float32
+	scores       []float32
+	ts           tileScratch
+}
+
+// attendAllMax bounds the keys and the head width AttendAll runs as matrix
+// products: one packed panel deep (longer sequences go query by query).
+const attendAllMax = gemmKC
+
+// AttendAll computes Attend for nq queries over the same nk keys: out_i =
+// Attend(q_i, k, v) with q_i = q[i*ld : i*ld+hd] and out_i likewise (the rows
+// of a head's slice of [tokens, heads·hd] activations), keys and values as in
+// Attend. It runs the scores and the weighted sum as two small matrix
+// products on the micro-kernel — with a dozen keys of 32 dimensions, one
+// query at a time is all call overhead — and gives Attend's results up to
+// summation order. out must not alias the inputs.
+func AttendAll(out, q, k, v []float32, ld, hd, nq, nk int, scale float32, mask []int32, s *AttendScratch) {
+	activeKernels().attendAll(out, q, k, v, ld, hd, nq, nk, scale, mask, s)
+}
+
+func (ks kernels) attendAll(out, q, k, v []float32, ld, hd, nq, nk int, scale float32, mask []int32, s *AttendScratch) {
+	if nq <= 0 || hd <= 0 {
+		return
+	}
+	checkLen("AttendAll", "q", len(q), (nq-1)*ld+hd)
+	checkLen("AttendAll", "out", len(out), (nq-1)*ld+hd)
+	if nk > attendAllMax || hd > attendAllMax || nk <= 0 {
+		s.scores = growF32(s.scores, max(nk, 1))
+		for i := range nq {
+			ks.attend(out[i*ld:i*ld+hd], q[i*ld:i*ld+hd], k, v, ld, nk, scale, mask, s.scores)
+		}
+		return
+	}
+	checkLen("AttendAll", "k", len(k), (nk-1)*ld+hd)
+	checkLen("AttendAll", "v", len(v), (nk-1)*ld+hd)
+	if mask != nil {
+		checkLen("AttendAll", "mask", len(mask), nk)
+	}
+	mr, nr := ks.mr, ks.nr
+	np := (nk + nr - 1) / nr * nr // score columns, padded to whole strips
+	hp := (hd + nr - 1) / nr * nr // output columns, likewise
+	// B operands: the keys as the columns of Kᵀ (depth hd), the values as
+	// rows of depth nk.
+	s.kt = growF32(s.kt, hd*np)
+	for j := 0; j < nk; j += nr {
+		ks.packB(s.kt[j*hd:], &bSource{trans: true, dtype: F32, f32: k, ld: ld}, 0, hd, j, min(nr, nk-j))
+	}
+	s.vp = growF32(s.vp, nk*hp)
+	for d := 0; d < hd; d += nr {
+		ks.packB(s.vp[d*nk:], &bSource{dtype: F32, f32: v, ld: ld}, 0, nk, d, min(nr, hd-d))
+	}
+	s.s = growF32(s.s, nq*np)
+	s.a = growF32(s.a, max(hd, nk)*mr)
+	ks.smallProduct(s.s, np, q, ld, nq, nk, hd, s.kt, s.a, &s.ts)
+	negInf := float32(math.Inf(-1))
+	for i := range nq {
+		row := s.s[i*np : i*np+nk]
+		for j := range row {
+			if mask != nil && mask[j] == 0 {
+				row[j] = negInf
+			} else {
+				row[j] *= scale
+			}
+		}
+		ks.softmaxRow(row)
+	}
+	ks.smallProduct(out, ld, s.s, np, nq, hd, nk, s.vp, s.a, &s.ts)
+}
+
+// smallProduct sets c[m×n] (row stride ldc) = a[m×kc] (row stride lda) · B,
+// one thread, with B packed as strips of nr columns, kc deep (zero past n),
+// strip j at b[j*kc:]; kc ≤ gemmKC. as is scratch of kc·mr.
+func (ks kernels) smallProduct(c []float32, ldc int, a []float32, lda, m, n, kc int, b, as []float32, ts *tileScratch) {
+	mr, nr := ks.mr, ks.nr
+	ap := aPanel{a: a, lda: lda, firstPacked: m + mr} // never read as packed strips by tileAt
+	for i0 := 0; i0 < m; i0 += mr {
+		rows := min(mr, m-i0)
+		var packed []float32
+		if !ks.directA() || rows < mr || (i0+mr-1)*lda+kc > len(a) {
+			packed = as[:kc*mr]
+			ks.packA(packed, a, lda, 0, kc, i0, rows)
+		}
+		for j0 := 0; j0 < n; j0 += nr {
+			cols := min(nr, n-j0)
+			ks.tileAt(kc, packed, ap, i0, b[j0*kc:j0*kc+kc*nr], c[i0*ldc+j0:], ldc, rows, cols, true, nil, ts)
+		}
+	}
+}
+
+// growF32 returns b resized to n, reallocated only when too small.
+func growF32(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}

@@ -80,3 +80,60 @@ func TestAttend(t *testing.T) {
 		}
 	})
 }
+
+// TestAttendAll compares AttendAll with Attend query by query on every kernel
+// set: head widths around the strip widths, query and key counts around the
+// tile sizes and past the one-panel limit, masks, and rows strided within a
+// wider activation (the neighbouring columns must stay untouched).
+func TestAttendAll(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		var s AttendScratch
+		for _, hd := range []int{1, 7, 16, 20, 32, 64} {
+			for _, n := range [][2]int{{1, 1}, {5, 3}, {6, 16}, {12, 12}, {13, 17}, {40, 33}, {3, attendAllMax + 2}} {
+				for _, masked := range []string{"none", "some", "all"} {
+					nq, nk := n[0], n[1]
+					name := fmt.Sprintf("%s/hd=%d/nq=%d/nk=%d/mask=%s", ks.isa, hd, nq, nk, masked)
+					r := newRand(t)
+					ld := hd + 9
+					q := randSlice(r, nq*ld)
+					k, v := randSlice(r, nk*ld), randSlice(r, nk*ld)
+					var mask []int32
+					if masked != "none" {
+						mask = make([]int32, nk)
+						for j := range mask {
+							if masked == "some" && (j%3 != 1 || nk == 1) {
+								mask[j] = 1
+							}
+						}
+					}
+					scale := float32(1 / math.Sqrt(float64(hd)))
+					out := make([]float32, nq*ld)
+					for i := range out {
+						out[i] = 7
+					}
+					ks.attendAll(out, q, k, v, ld, hd, nq, nk, scale, mask, &s)
+					scores := make([]float32, nk)
+					want := make([]float32, hd)
+					for i := range nq {
+						ks.attend(want, q[i*ld:i*ld+hd], k, v, ld, nk, scale, mask, scores)
+						for d := range hd {
+							var scl float64
+							for j := range nk {
+								scl += math.Abs(float64(v[j*ld+d]))
+							}
+							tol := 2e-6 * scl
+							if g := out[i*ld+d]; math.IsNaN(float64(g)) || math.Abs(float64(g-want[d])) > tol {
+								t.Errorf("%s: out[%d][%d] = %v, want %v (tol %.3g)", name, i, d, g, want[d], tol)
+							}
+						}
+						for d := hd; d < ld && (i+1)*ld <= len(out); d++ {
+							if out[i*ld+d] != 7 {
+								t.Fatalf("%s: row %d column %d beyond the head written", name, i, d)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
