@@ -21,7 +21,7 @@ const gemmDotPrefetchPairs = 4
 
 // gemmDotBlockBytes bounds the weights one worker sweeps with every tile of
 // input rows before moving on: they are re-read from L2 once per tile.
-const gemmDotBlockBytes = 192 << 10
+const gemmDotBlockBytes = 128 << 10
 
 // dotTile is one group of input rows a gemmDot kernel call covers; its first
 // skip rows belong to the tile before it as well.
