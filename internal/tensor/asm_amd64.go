@@ -114,10 +114,11 @@ func geluAVX2(x *float32, n int)
 // gemmDot{6,4}x2BF16AVX2 (gemm_dot_amd64.s) compute the dot products of 6 or 4
 // rows of xs (stride ldx, split as splitEvenOdd does) with 2 rows of w (stride
 // ldw), n a positive multiple of 16, into out[r*ldo+j] (added to it when acc
-// is not 0).
+// is not 0), prefetching the same span of the two rows at pf (stride ldw)
+// into L2 as they go (prefetches never fault; pass w for none).
 
 //go:noescape
-func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int)
+func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
 
 // prefetchRowsL2 asks for rows rows of n bfloat16 weights (stride ld), from p,
 // to be brought into L2; it reads nothing and never faults (gemm_dot_amd64.s).
@@ -126,4 +127,4 @@ func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 func prefetchRowsL2(p *uint16, ld, rows, n int)
 
 //go:noescape
-func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int)
+func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)

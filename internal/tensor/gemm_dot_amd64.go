@@ -53,22 +53,23 @@ func dotTiles(m int) []dotTile {
 }
 
 // dotKernel runs the kernel of t's height on weight rows j, j+1 at one depth
-// pass, adding to out (stride ldo) when acc is set. An overlapping tile goes
-// through a scratch block so that only its rows past skip are written.
-func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int) {
+// pass, adding to out (stride ldo) when acc is set and prefetching the pair
+// of rows at pf. An overlapping tile goes through a scratch block so that
+// only its rows past skip are written.
+func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int, pf *uint16) {
 	if t.skip == 0 {
 		if t.rows == 6 {
-			gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc)
+			gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
 		} else {
-			gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc)
+			gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
 		}
 		return
 	}
 	var tmp [12]float32
 	if t.rows == 6 {
-		gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0)
+		gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
 	} else {
-		gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0)
+		gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
 	}
 	for r := t.skip; r < t.rows; r++ {
 		o := out[r*ldo : r*ldo+2]
@@ -115,26 +116,37 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 				if pc > 0 {
 					acc = 1
 				}
-				// With one depth pass, the next block is next in memory
-				// as well: the prefetches run on into it.
+				// The weights come from memory once, in the first tile,
+				// and from L2 for every later one. The kernels prefetch
+				// as they go: with one tile, a pair a few ahead; with
+				// more, the later tiles bring in the next block (one pair
+				// per call, spread over them), so that the memory traffic
+				// overlaps the arithmetic and the next first tile finds
+				// its rows in L2. Only the very first block's first tile
+				// fetches its own rows ahead.
+				nq0, nq1, npc := q0, q1, pc+gemmDotKC
+				if npc >= m16 {
+					nq0, nq1, npc = q1, min(e, q1+pairBlock), 0
+				}
+				spread := len(tiles) > 1
+				selfFetch := !spread || (q0 == s && pc == 0)
 				ahead := q1
-				if m16 <= gemmDotKC {
-					ahead = e
+				if !spread && m16 <= gemmDotKC {
+					ahead = e // one depth pass: the next block is next in memory
 				}
 				for ti, t := range tiles {
 					x := &xs[t.start*m16+pc]
 					for q := q0; q < q1; q++ {
 						j := 2 * q
-						// The first tile reads the block's weights from
-						// memory: ask for the rows a few calls ahead (the
-						// hardware's prefetchers, following two rows that
-						// advance 32 bytes per 13 cycles, run dry:
-						// measured 1.5x slower at 8 rows); later tiles find
-						// them in L2.
-						if ti == 0 && q+gemmDotPrefetchPairs < ahead {
-							prefetchRowsL2(&b.u16[2*(q+gemmDotPrefetchPairs)*ld+pc], ld, 2, kc)
+						w := &b.u16[j*ld+pc]
+						pf := w
+						switch i := q - q0; {
+						case ti == 0 && selfFetch && q+gemmDotPrefetchPairs < ahead:
+							pf = &b.u16[2*(q+gemmDotPrefetchPairs)*ld+pc]
+						case ti > 0 && i%(len(tiles)-1) == ti-1 && nq0+i < nq1:
+							pf = &b.u16[2*(nq0+i)*ld+npc]
 						}
-						dotKernel(t, x, m16, &b.u16[j*ld+pc], ld, kc, c[t.start*n+j:], n, acc)
+						dotKernel(t, x, m16, w, ld, kc, c[t.start*n+j:], n, acc, pf)
 					}
 				}
 			}

@@ -21,7 +21,7 @@ DATA bf16odd<>+0x18(SB)/4, $0xffff0000
 DATA bf16odd<>+0x1c(SB)/4, $0xffff0000
 GLOBL bf16odd<>(SB), RODATA|NOPTR, $32
 
-// func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int)
+// func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
 // out[r*ldo+j] (+)= Σ_i x_r[i]·w[j*ldw+i] for the 6 rows r of x (stride ldx floats,
 // each split into even and odd elements per 16-element block, see splitEvenOdd) and the
 // 2 weight rows j, n a positive multiple of 16. One accumulator per output; each 16-weight
@@ -29,8 +29,12 @@ GLOBL bf16odd<>(SB), RODATA|NOPTR, $32
 // multiplied with all 6 input rows. Each input vector is loaded once into a register for
 // both weight rows (FMAs with memory operands would load it twice: two 256-bit loads a
 // cycle then bound the loop at 13 cycles per 12 cycles of FMAs, measured 30% slower).
-TEXT ·gemmDot6x2BF16AVX2(SB), NOSPLIT, $0-64
+// Along the way it prefetches into L2 the same span of the two rows at pf (stride ldw),
+// 32 bytes of each per step, so that a pair of rows wanted later streams in evenly
+// rather than in bursts that stall on the memory system's queues.
+TEXT ·gemmDot6x2BF16AVX2(SB), NOSPLIT, $0-72
 	MOVQ xs+0(FP), SI
+	MOVQ pf+64(FP), AX
 	MOVQ ldx+8(FP), R8
 	MOVQ w+16(FP), DI
 	MOVQ ldw+24(FP), R10
@@ -56,6 +60,8 @@ TEXT ·gemmDot6x2BF16AVX2(SB), NOSPLIT, $0-64
 loop:
 	VMOVDQU (DI), Y12
 	VMOVDQU (DI)(R10*1), Y14
+	PREFETCHT1 (AX)
+	PREFETCHT1 (AX)(R10*1)
 	VPSLLD $16, Y12, Y12
 	VPSLLD $16, Y14, Y14
 	VMOVUPS (SI), Y13
@@ -99,6 +105,7 @@ loop:
 	ADDQ $64, SI
 	ADDQ $64, R9
 	ADDQ $32, DI
+	ADDQ $32, AX
 	SUBQ $16, CX
 	JNZ  loop
 
@@ -151,7 +158,7 @@ st2:
 	VZEROUPPER
 	RET
 
-// func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int)
+// func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
 // out[r*ldo+j] (+)= Σ_i x_r[i]·w[j*ldw+i] for the 4 rows r of x (stride ldx floats,
 // each split into even and odd elements per 16-element block, see splitEvenOdd) and the
 // 2 weight rows j, n a positive multiple of 16. One accumulator per output; each 16-weight
@@ -159,8 +166,10 @@ st2:
 // multiplied with all 4 input rows. Each input vector is loaded once into a register for
 // both weight rows (FMAs with memory operands would load it twice: two 256-bit loads a
 // cycle then bound the loop at 13 cycles per 12 cycles of FMAs, measured 30% slower).
-TEXT ·gemmDot4x2BF16AVX2(SB), NOSPLIT, $0-64
+// Prefetches the rows at pf as gemmDot6x2BF16AVX2 does.
+TEXT ·gemmDot4x2BF16AVX2(SB), NOSPLIT, $0-72
 	MOVQ xs+0(FP), SI
+	MOVQ pf+64(FP), AX
 	MOVQ ldx+8(FP), R8
 	MOVQ w+16(FP), DI
 	MOVQ ldw+24(FP), R10
@@ -182,6 +191,8 @@ TEXT ·gemmDot4x2BF16AVX2(SB), NOSPLIT, $0-64
 loop:
 	VMOVDQU (DI), Y12
 	VMOVDQU (DI)(R10*1), Y14
+	PREFETCHT1 (AX)
+	PREFETCHT1 (AX)(R10*1)
 	VPSLLD $16, Y12, Y12
 	VPSLLD $16, Y14, Y14
 	VMOVUPS (SI), Y13
@@ -213,6 +224,7 @@ loop:
 	ADDQ $64, SI
 	ADDQ $64, R9
 	ADDQ $32, DI
+	ADDQ $32, AX
 	SUBQ $16, CX
 	JNZ  loop
 
