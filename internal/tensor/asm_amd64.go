@@ -120,11 +120,6 @@ func geluAVX2(x *float32, n int)
 //go:noescape
 func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
 
-// prefetchRowsL2 asks for rows rows of n bfloat16 weights (stride ld), from p,
-// to be brought into L2; it reads nothing and never faults (gemm_dot_amd64.s).
-//
-//go:noescape
-func prefetchRowsL2(p *uint16, ld, rows, n int)
 
 //go:noescape
 func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)

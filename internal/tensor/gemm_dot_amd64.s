@@ -262,26 +262,3 @@ st4:
 	LEAQ (DI)(R8*2), DI
 	VZEROUPPER
 	RET
-
-// func prefetchRowsL2(p *uint16, ld, rows, n int)
-// Asks for rows rows of n bfloat16 each (stride ld elements), starting at p, to
-// be brought into L2 (PREFETCHT1, one per 64-byte line; n > 0). Prefetches
-// never fault, so the range only has to be meaningful, not mapped.
-TEXT ·prefetchRowsL2(SB), NOSPLIT, $0-32
-	MOVQ p+0(FP), SI
-	MOVQ ld+8(FP), R8
-	MOVQ rows+16(FP), CX
-	MOVQ n+24(FP), DX
-	SHLQ $1, R8
-	SHLQ $1, DX
-prow:
-	XORQ AX, AX
-pline:
-	PREFETCHT1 (SI)(AX*1)
-	ADDQ $64, AX
-	CMPQ AX, DX
-	JLT  pline
-	ADDQ R8, SI
-	DECQ CX
-	JNZ  prow
-	RET
