@@ -120,6 +120,5 @@ func geluAVX2(x *float32, n int)
 //go:noescape
 func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
 
-
 //go:noescape
 func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
