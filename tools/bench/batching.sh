@@ -30,6 +30,7 @@ EMB_REQS=${EMB_REQS:-640}
 PARTS=${PARTS:-"embed gen table"}
 OUT="$WORK/batching"
 mkdir -p "$WORK/models" "$WORK/bin" "$OUT"
+rm -f "$OUT"/*.json # results of an earlier run (more rounds) must not join the medians
 
 (cd "$ROOT" && go build -o "$WORK/bin/hfserve" ./cmd/hfserve && go build -o "$WORK/bin/randmodel" ./tools/randmodel)
 HF="$WORK/bin/hfserve"
