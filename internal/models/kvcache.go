@@ -79,6 +79,32 @@ func (c *KVCache) Truncate(n int) error {
 	return nil
 }
 
+// CopyPrefix makes c hold the first n tokens of src, a cache of the same
+// model: the keys and values of a prompt computed once for several
+// sequences that share it. What c held before is dropped.
+func (c *KVCache) CopyPrefix(src *KVCache, n int) error {
+	if src == nil || src.spec != c.spec {
+		return fmt.Errorf("models: copy a KV cache prefix: the caches belong to different models: %w", ErrBadInput)
+	}
+	if n < 0 || n > src.n {
+		return fmt.Errorf("models: copy %d tokens of a KV cache holding %d: %w", n, src.n, ErrBadInput)
+	}
+	if n > c.max {
+		return fmt.Errorf("models: copy %d tokens into a KV cache for at most %d: %w", n, c.max, ErrContextLength)
+	}
+	c.n = 0
+	c.reserve(n)
+	hd := c.spec.HeadDim
+	for l := range c.k {
+		for h := range c.spec.KVHeads {
+			copy(c.k[l][h*c.cap*hd:][:n*hd], src.k[l][h*src.cap*hd:][:n*hd])
+			copy(c.v[l][h*c.cap*hd:][:n*hd], src.v[l][h*src.cap*hd:][:n*hd])
+		}
+	}
+	c.n = n
+	return nil
+}
+
 // reserve makes room for n tokens in every layer without changing Len.
 func (c *KVCache) reserve(n int) {
 	if n <= c.cap {

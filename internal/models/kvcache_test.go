@@ -83,3 +83,69 @@ func TestBatchRows(t *testing.T) {
 		}
 	}
 }
+
+// TestKVCacheCopyPrefix copies a prefix into caches of other capacities
+// (an empty one, one holding more tokens, one too short) and checks the
+// copy and the refusals.
+func TestKVCacheCopyPrefix(t *testing.T) {
+	spec := &CacheSpec{Layers: 2, KVHeads: 3, HeadDim: 4, MaxPositions: 1000}
+	value := func(l, h, pos, d int) float32 { return float32(((l*10+h)*1000+pos)*10 + d) }
+	src, err := spec.NewCache(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.reserve(100) // capacity 100: rows of heads sit 100 positions apart
+	for l := range 2 {
+		for h := range 3 {
+			k, v := src.head(l, h)
+			for pos := range 100 {
+				for d := range 4 {
+					k[pos*4+d], v[pos*4+d] = value(l, h, pos, d), -value(l, h, pos, d)
+				}
+			}
+		}
+	}
+	src.n = 100
+	full, _ := spec.NewCache(500)
+	full.reserve(200)
+	full.n = 200
+	for _, dst := range []*KVCache{mustCache(t, spec, 80), full} {
+		if err := dst.CopyPrefix(src, 70); err != nil {
+			t.Fatal(err)
+		}
+		if dst.Len() != 70 {
+			t.Fatalf("Len %d after copying 70 tokens", dst.Len())
+		}
+		for l := range 2 {
+			for h := range 3 {
+				k, v := dst.head(l, h)
+				for pos := range 70 {
+					for d := range 4 {
+						if k[pos*4+d] != value(l, h, pos, d) || v[pos*4+d] != -value(l, h, pos, d) {
+							t.Fatalf("layer %d head %d position %d: k %v v %v", l, h, pos, k[pos*4+d], v[pos*4+d])
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := mustCache(t, spec, 50).CopyPrefix(src, 70); !errors.Is(err, ErrContextLength) {
+		t.Errorf("70 tokens into a 50-token cache: %v", err)
+	}
+	if err := mustCache(t, spec, 500).CopyPrefix(src, 101); !errors.Is(err, ErrBadInput) {
+		t.Errorf("more tokens than the source holds: %v", err)
+	}
+	other := &CacheSpec{Layers: 2, KVHeads: 3, HeadDim: 4, MaxPositions: 1000}
+	if err := mustCache(t, other, 500).CopyPrefix(src, 10); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a cache of another model: %v", err)
+	}
+}
+
+func mustCache(t *testing.T, spec *CacheSpec, n int) *KVCache {
+	t.Helper()
+	c, err := spec.NewCache(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

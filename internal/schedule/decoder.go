@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,6 +96,9 @@ type DecoderStats struct {
 	// Steps counts forward passes; StepTokens the new tokens they ran and
 	// StepSeqs the sequences (so StepSeqs/Steps is the mean batch size).
 	Steps, StepTokens, StepSeqs uint64
+	// SharedPromptTokens counts prompt tokens not computed because a
+	// sequence took them from another with the same prompt.
+	SharedPromptTokens uint64
 }
 
 // Decoder is a continuous-batching scheduler for one decoder model. Build it
@@ -118,7 +122,7 @@ type Decoder struct {
 	active  []*seqJob // owned by the loop goroutine; len mirrored in nActive
 	nActive int
 
-	steps, stepTokens, stepSeqs atomic.Uint64
+	steps, stepTokens, stepSeqs, sharedPromptTokens atomic.Uint64
 }
 
 // seqJob is one sequence from Run to its end.
@@ -135,6 +139,16 @@ type seqJob struct {
 	cache *models.KVCache
 	fed   int   // prompt tokens in the cache
 	next  int32 // the token to feed in the next decode step
+	// A sequence admitted while another with the same prompt is still
+	// prefilling waits for it (leader) instead of computing the prompt
+	// again: when the leader's last prompt chunk is done, its cache is
+	// copied to each of its followers and each samples its first token
+	// from the same logits (n choices of one request, or identical
+	// prompts from several). One admitted after the other is past its
+	// prompt copies it at once (see sharePrompt).
+	leader    *seqJob
+	followers []*seqJob
+	retired   bool
 
 	abandoned atomic.Bool
 	notify    chan struct{} // capacity 1: "something changed"
@@ -267,6 +281,7 @@ func (d *Decoder) Stats() DecoderStats {
 		Queued: len(d.queue), Active: d.nActive,
 		KVBytesReserved: d.kvUsed, KVBytesLimit: d.opts.MaxKVBytes,
 		Steps: d.steps.Load(), StepTokens: d.stepTokens.Load(), StepSeqs: d.stepSeqs.Load(),
+		SharedPromptTokens: d.sharedPromptTokens.Load(),
 	}
 }
 
@@ -350,10 +365,35 @@ func (d *Decoder) admit() bool {
 		j.mu.Unlock()
 		telemetry.RequestFrom(j.ctx).Scheduled(now.Sub(j.enqueued), now)
 		j.endQueue()
+		d.sharePrompt(j)
 		d.active = append(d.active, j)
 	}
 	d.nActive = len(d.active)
 	return true
+}
+
+// sharePrompt lets j, just admitted, take its prompt from an active
+// sequence with the same prompt instead of computing it: from one still
+// prefilling, j waits to be handed the whole prompt and its logits (see
+// fork); from one past its prompt, j copies all but the prompt's last token
+// at once and computes only that one, for its first logits.
+func (d *Decoder) sharePrompt(j *seqJob) {
+	for _, a := range d.active {
+		if a.leader != nil || a.retired || !slices.Equal(a.prompt, j.prompt) {
+			continue
+		}
+		if a.fed < len(a.prompt) {
+			j.leader = a
+			a.followers = append(a.followers, j)
+			return
+		}
+		n := len(j.prompt) - 1
+		if n > 0 && j.cache.CopyPrefix(a.cache, n) == nil {
+			j.fed = n
+			d.sharedPromptTokens.Add(uint64(n))
+		}
+		return
+	}
 }
 
 // dropAbandoned removes sequences whose caller is gone.
@@ -374,6 +414,24 @@ func (d *Decoder) dropAbandoned() {
 // retire ends an active sequence and returns its KV reservation. The
 // caller removes it from d.active.
 func (d *Decoder) retire(j *seqJob, tok *generate.Token, err error) {
+	j.retired = true
+	if len(j.followers) > 0 {
+		// The prompt was not done: the first follower still waiting
+		// computes it for the others.
+		var next *seqJob
+		for _, f := range j.followers {
+			if f.retired || f.leader != j {
+				continue
+			}
+			if next == nil {
+				next, f.leader = f, nil
+				continue
+			}
+			f.leader = next
+			next.followers = append(next.followers, f)
+		}
+		j.followers = nil
+	}
 	j.cache = nil
 	d.mu.Lock()
 	d.kvUsed -= j.kv
@@ -404,7 +462,7 @@ func (d *Decoder) step() {
 		}
 	}
 	for _, j := range d.active {
-		if j.fed == len(j.prompt) || budget <= 0 {
+		if j.fed == len(j.prompt) || budget <= 0 || j.leader != nil {
 			continue
 		}
 		n := min(len(j.prompt)-j.fed, budget)
@@ -464,23 +522,54 @@ func (d *Decoder) step() {
 			continue // a prompt chunk that is not the last
 		}
 		row := logits[off[i]*d.vocab : off[i+1]*d.vocab]
-		tok, done, err := nextToken(j.seq, row)
-		if err == nil {
-			telemetry.RequestFrom(j.ctx).Token(time.Now())
+		if len(j.followers) > 0 && j.fed == len(j.prompt) {
+			ended = d.fork(j, row, ended)
 		}
-		switch {
-		case err != nil:
-			d.retire(j, nil, fmt.Errorf("schedule: %w", err))
-			ended = append(ended, j)
-		case done:
-			d.retire(j, &tok, nil)
-			ended = append(ended, j)
-		default:
-			j.next = tok.ID
-			j.deliver(tok)
-		}
+		ended = d.sample(j, row, ended)
 	}
 	d.removeFinished(ended)
+}
+
+// sample chooses j's next token from its logits row and delivers it, or
+// retires j (appending it to ended) when it is done or failed.
+func (d *Decoder) sample(j *seqJob, row []float32, ended []*seqJob) []*seqJob {
+	tok, done, err := nextToken(j.seq, row)
+	if err == nil {
+		telemetry.RequestFrom(j.ctx).Token(time.Now())
+	}
+	switch {
+	case err != nil:
+		d.retire(j, nil, fmt.Errorf("schedule: %w", err))
+		return append(ended, j)
+	case done:
+		d.retire(j, &tok, nil)
+		return append(ended, j)
+	}
+	j.next = tok.ID
+	j.deliver(tok)
+	return ended
+}
+
+// fork hands leader l's just-computed prompt to its followers: each gets a
+// copy of l's cache and samples its first token from its own copy of l's
+// logits row (sampling may change the row in place).
+func (d *Decoder) fork(l *seqJob, row []float32, ended []*seqJob) []*seqJob {
+	for _, f := range l.followers {
+		if f.retired || f.leader != l {
+			continue
+		}
+		f.leader = nil
+		if err := f.cache.CopyPrefix(l.cache, len(l.prompt)); err != nil {
+			d.retire(f, nil, fmt.Errorf("schedule: share a prompt: %w", err))
+			ended = append(ended, f)
+			continue
+		}
+		f.fed = len(f.prompt)
+		d.sharedPromptTokens.Add(uint64(len(f.prompt)))
+		ended = d.sample(f, slices.Clone(row), ended)
+	}
+	l.followers = nil
+	return ended
 }
 
 // removeFinished drops retired sequences from the active list.

@@ -32,7 +32,7 @@ func serviceState(svc *serving.Service, cache *respcache.Cache) telemetry.State 
 		}
 		if d := ms.Decoder; d != nil {
 			model.Decoder = &telemetry.SchedulerState{Queued: d.Queued, Running: d.Active,
-				Steps: d.Steps, StepSeqs: d.StepSeqs, StepTokens: d.StepTokens,
+				Steps: d.Steps, StepSeqs: d.StepSeqs, StepTokens: d.StepTokens, SharedPromptTokens: d.SharedPromptTokens,
 				KVBytesUsed: d.KVBytesReserved, KVBytesCapacity: d.KVBytesLimit}
 		}
 		if e := ms.Encoder; e != nil {

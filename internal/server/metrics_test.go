@@ -117,6 +117,7 @@ func TestMetricsAfterKnownTraffic(t *testing.T) {
 	e.want(t, "hfserve_scheduler_steps_total", "model=embed,kind=encoder", 1)
 	e.want(t, "hfserve_scheduler_step_sequences_total", "model=embed,kind=encoder", 2)
 	e.want(t, "hfserve_batch_size", "model=embed,kind=encoder", 1)
+	e.want(t, "hfserve_scheduler_shared_prompt_tokens_total", "model="+s, 0) // one choice: nothing to share
 	e.want(t, "hfserve_scheduler_queue_depth", "model="+s+",kind=decoder", 0)
 	e.want(t, "hfserve_kv_cache_used_bytes", "model="+s, 0)
 	e.want(t, "hfserve_kv_cache_capacity_bytes", "model="+s, observedKVBytes)

@@ -48,10 +48,13 @@ type ModelState struct {
 // count sequences, Steps forward passes, StepSeqs the sequences they ran
 // and StepTokens their new tokens; for an encoder, Queued counts inputs,
 // Running batches, Steps batches, StepSeqs their inputs and StepTokens
-// their padded tokens.
+// their padded tokens. SharedPromptTokens (decoders) counts prompt tokens
+// not computed because a sequence copied them from another with the same
+// prompt.
 type SchedulerState struct {
 	Queued, Running              int
 	Steps, StepSeqs, StepTokens  uint64
+	SharedPromptTokens           uint64
 	KVBytesUsed, KVBytesCapacity int64
 }
 
@@ -120,6 +123,7 @@ func stateMetrics() []struct {
 		{"scheduler_steps_total", "Batched forward passes: decoder steps or encoder batches.", sched},
 		{"scheduler_step_sequences_total", "Sequences (decoder) or inputs (encoder) run by the batched forward passes; over steps it is the mean batch size.", sched},
 		{"scheduler_step_tokens_total", "Tokens run by the batched forward passes: new tokens (decoder) or padded tokens (encoder).", sched},
+		{"scheduler_shared_prompt_tokens_total", "Prompt tokens not computed because a sequence copied them from another with the same prompt (n choices of one request, or identical prompts).", model},
 		{"kv_cache_used_bytes", "KV cache reserved by the model's running sequences.", model},
 		{"kv_cache_capacity_bytes", "The model's KV cache budget (kv_cache_memory); 0 means none.", model},
 		{"num_requests_waiting", "Work waiting in every model's scheduler (the endpoint picker's queue metric).", nil},
@@ -231,6 +235,7 @@ func (c *StateCollector) collectModels(e emitter, s State) {
 			e.counter("scheduler_step_sequences_total", float64(sc.StepSeqs), m.Name, kind)
 			e.counter("scheduler_step_tokens_total", float64(sc.StepTokens), m.Name, kind)
 			if kind == KindDecoder {
+				e.counter("scheduler_shared_prompt_tokens_total", float64(sc.SharedPromptTokens), m.Name)
 				e.gauge("kv_cache_used_bytes", float64(sc.KVBytesUsed), m.Name)
 				e.gauge("kv_cache_capacity_bytes", float64(sc.KVBytesCapacity), m.Name)
 				if sc.KVBytesCapacity > 0 { // an unbounded cache has no usage ratio
