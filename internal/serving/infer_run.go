@@ -3,6 +3,7 @@ package serving
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"hfserve/internal/generate"
@@ -35,6 +36,14 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 	for i := range active {
 		active[i] = i
 	}
+	// The choices of one request share their prompt: the first sequence
+	// computes it alone, and the others copy its cache and sample their
+	// first tokens from its logits.
+	var waiting []int
+	if len(seqs) > 1 && samePrompts(seqs) {
+		waiting = slices.Clone(active[1:])
+		active = active[:1]
+	}
 	vocab := dec.Info().VocabSize
 	rec := telemetry.RequestFrom(ctx)
 	batch := &models.Batch{}
@@ -50,9 +59,24 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 		if err != nil {
 			return tokens, fmt.Errorf("serving: generate: step %d: %w", step, err)
 		}
+		// Rows for the waiting choices, copied before the first sequence's
+		// sampling may change its row in place.
+		var firstRows [][]float32
+		for range waiting {
+			firstRows = append(firstRows, slices.Clone(logits[:vocab]))
+		}
 		running := active[:0]
-		for row, i := range active {
-			tok, done, err := seqs[i].Next(logits[row*vocab : (row+1)*vocab])
+		for row, i := range append(slices.Clone(active), waiting...) {
+			var rowLogits []float32
+			if row < len(active) {
+				rowLogits = logits[row*vocab : (row+1)*vocab]
+			} else {
+				if err := steps[i].Cache.CopyPrefix(steps[0].Cache, len(seqs[i].Prompt())); err != nil {
+					return tokens, fmt.Errorf("serving: generate: share the prompt: %w", err)
+				}
+				rowLogits = firstRows[row-len(active)]
+			}
+			tok, done, err := seqs[i].Next(rowLogits)
 			if err != nil {
 				return tokens, fmt.Errorf("serving: generate: step %d: %w", step, err)
 			}
@@ -68,9 +92,20 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 				running = append(running, i)
 			}
 		}
-		active = running
+		active, waiting = running, nil
 	}
 	return tokens, nil
+}
+
+// samePrompts reports whether every sequence has the same prompt.
+func samePrompts(seqs []*generate.Sequence) bool {
+	first := seqs[0].Prompt()
+	for _, s := range seqs[1:] {
+		if !slices.Equal(s.Prompt(), first) {
+			return false
+		}
+	}
+	return true
 }
 
 // promptChunk bounds the rows of one prompt-scoring forward pass: each row

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -229,31 +230,38 @@ func TestGenerateStreaming(t *testing.T) {
 }
 
 // With a seed, N choices replay exactly, and choice i is what a single
-// choice with seed+i gives.
+// choice with seed+i gives — with batching on and off (both compute the
+// shared prompt once and copy it to the other choices).
 func TestGenerateSeededChoices(t *testing.T) {
-	svc := newTestService(t, storiesModel(t))
-	ctx := context.Background()
-	run := func(seed uint64, n int) *GenerateResult {
-		t.Helper()
-		req := GenerateRequest{Prompt: Prompt{Text: "Once upon a time"}, N: n, PromptLogprobs: -1}
-		req.Params = generate.Params{MaxTokens: 25, Sampling: generate.SamplingParams{Temperature: 1.5, Seed: &seed}}
-		res, err := svc.Generate(ctx, req, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
-	a, b := run(42, 2), run(42, 2)
-	for i := range 2 {
-		if !slices.Equal(choiceIDs(a, i), choiceIDs(b, i)) || a.Choices[i].Seed != 42+uint64(i) {
-			t.Fatalf("choice %d: %v (seed %d) then %v", i, choiceIDs(a, i), a.Choices[i].Seed, choiceIDs(b, i))
-		}
-	}
-	if slices.Equal(choiceIDs(a, 0), choiceIDs(a, 1)) {
-		t.Fatalf("both choices sampled %v", choiceIDs(a, 0))
-	}
-	if alone := run(43, 1); !slices.Equal(choiceIDs(alone, 0), choiceIDs(a, 1)) {
-		t.Fatalf("choice 1 with seed 42 = %v, one choice with seed 43 = %v", choiceIDs(a, 1), choiceIDs(alone, 0))
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("batching=%v", on), func(t *testing.T) {
+			svc := newBatchingService(t, Batching{Enabled: on}, storiesModel(t))
+			ctx := context.Background()
+			run := func(seed uint64, n int) *GenerateResult {
+				t.Helper()
+				req := GenerateRequest{Prompt: Prompt{Text: "Once upon a time"}, N: n, PromptLogprobs: -1}
+				req.Params = generate.Params{MaxTokens: 25, Sampling: generate.SamplingParams{Temperature: 1.5, Seed: &seed}}
+				res, err := svc.Generate(ctx, req, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			a, b := run(42, 3), run(42, 3)
+			for i := range 3 {
+				if !slices.Equal(choiceIDs(a, i), choiceIDs(b, i)) || a.Choices[i].Seed != 42+uint64(i) {
+					t.Fatalf("choice %d: %v (seed %d) then %v", i, choiceIDs(a, i), a.Choices[i].Seed, choiceIDs(b, i))
+				}
+			}
+			if slices.Equal(choiceIDs(a, 0), choiceIDs(a, 1)) {
+				t.Fatalf("both choices sampled %v", choiceIDs(a, 0))
+			}
+			for i := 1; i < 3; i++ {
+				if alone := run(42+uint64(i), 1); !slices.Equal(choiceIDs(alone, 0), choiceIDs(a, i)) {
+					t.Fatalf("choice %d with seed 42 = %v, one choice with seed %d = %v", i, choiceIDs(a, i), 42+i, choiceIDs(alone, 0))
+				}
+			}
+		})
 	}
 }
 
