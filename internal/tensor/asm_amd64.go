@@ -122,12 +122,3 @@ func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 
 //go:noescape
 func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
-
-// gemmDot{6,4}x2F32AVX2 are the same for F32 weights: xs as stored (not
-// split), n a positive multiple of 8.
-
-//go:noescape
-func gemmDot6x2F32AVX2(xs *float32, ldx int, w *float32, ldw, n int, out *float32, ldo, acc int, pf *float32)
-
-//go:noescape
-func gemmDot4x2F32AVX2(xs *float32, ldx int, w *float32, ldw, n int, out *float32, ldo, acc int, pf *float32)

@@ -8,10 +8,6 @@ package tensor
 // packed micro-kernel amortises its packing over enough rows to win.
 const gemmDotMaxRows = 24
 
-// gemmDotMaxRowsF32 is the same bound for F32 weights, whose packing is a
-// plain transpose (no widening) and so pays off sooner.
-const gemmDotMaxRowsF32 = 24
-
 // gemmDotGrainPairs is the fewest pairs of weight rows a worker claims at once.
 const gemmDotGrainPairs = 8
 
@@ -56,30 +52,25 @@ func dotTiles(m int) []dotTile {
 	return tiles
 }
 
-// dotKernel runs the kernel of t's height and b's dtype on weight rows j,
-// j+1 (from element woff of b, row stride ld) at one depth pass of kc,
-// adding to out (stride ldo) when acc is set and prefetching the pair of
-// rows at element pfoff. An overlapping tile goes through a scratch block
-// so that only its rows past skip are written.
-func dotKernel(t dotTile, x *float32, ldx int, b *bSource, woff, pfoff, kc int, out []float32, ldo, acc int) {
-	run := func(o *float32, ldo, acc int) {
-		switch {
-		case b.dtype == BF16 && t.rows == 6:
-			gemmDot6x2BF16AVX2(x, ldx, &b.u16[woff], b.ld, kc, o, ldo, acc, &b.u16[pfoff])
-		case b.dtype == BF16:
-			gemmDot4x2BF16AVX2(x, ldx, &b.u16[woff], b.ld, kc, o, ldo, acc, &b.u16[pfoff])
-		case t.rows == 6:
-			gemmDot6x2F32AVX2(x, ldx, &b.f32[woff], b.ld, kc, o, ldo, acc, &b.f32[pfoff])
-		default:
-			gemmDot4x2F32AVX2(x, ldx, &b.f32[woff], b.ld, kc, o, ldo, acc, &b.f32[pfoff])
-		}
-	}
+// dotKernel runs the kernel of t's height on weight rows j, j+1 at one depth
+// pass, adding to out (stride ldo) when acc is set and prefetching the pair
+// of rows at pf. An overlapping tile goes through a scratch block so that
+// only its rows past skip are written.
+func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int, pf *uint16) {
 	if t.skip == 0 {
-		run(&out[0], ldo, acc)
+		if t.rows == 6 {
+			gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
+		} else {
+			gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
+		}
 		return
 	}
 	var tmp [12]float32
-	run(&tmp[0], 2, 0)
+	if t.rows == 6 {
+		gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
+	} else {
+		gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
+	}
 	for r := t.skip; r < t.rows; r++ {
 		o := out[r*ldo : r*ldo+2]
 		if acc != 0 {
@@ -91,59 +82,37 @@ func dotKernel(t dotTile, x *float32, ldx int, b *bSource, woff, pfoff, kc int, 
 	}
 }
 
-// gemmDot computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for BF16 or F32 weights B
-// stored [n, kd] with the in-place kernels, and reports false, doing
-// nothing, when this kernel set has no such kernel for the product. Workers
-// split the weight rows in pairs; each pair, widened (BF16) once per tile,
-// meets every tile of input rows while it is in L1. For F32 weights this
-// saves the packed product's transposing pass over the weights, which at a
-// few rows costs as much as the arithmetic.
+// gemmDot computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for BF16 weights B stored
+// [n, kd] with the in-place kernels, and reports false, doing nothing, when
+// this kernel set has no such kernel for the product. Workers split the weight
+// rows in pairs; each pair, widened once per tile, meets every tile of input
+// rows while it is in L1.
 func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
-	if k.isa != isaAVX2 || !b.trans || m < 4 || m > gemmDotMaxRows || n < 2 {
+	if k.isa != isaAVX2 || b.dtype != BF16 || !b.trans || m < 4 || m > gemmDotMaxRows || kd < 16 || n < 2 {
 		return false
 	}
-	// kb: the depth the kernels cover (whole steps); xs, ldx: the input
-	// rows as the kernels read them (BF16: split into even and odd halves
-	// per 16, see splitEvenOdd).
-	var kb, ldx, wordBytes int
-	var xs []float32
-	switch b.dtype {
-	case BF16:
-		if kd < 16 {
-			return false
+	m16 := kd &^ 15
+	buf := p.getGemmBuf(m*m16, 0)
+	defer p.putGemmBuf(buf)
+	xs := buf.a[:m*m16]
+	p.For(m, 1, func(s, e int) {
+		for r := s; r < e; r++ {
+			splitEvenOdd(xs[r*m16:(r+1)*m16], a[r*kd:r*kd+m16])
 		}
-		kb, wordBytes = kd&^15, 2
-		buf := p.getGemmBuf(m*kb, 0)
-		defer p.putGemmBuf(buf)
-		xs, ldx = buf.a[:m*kb], kb
-		p.For(m, 1, func(s, e int) {
-			for r := s; r < e; r++ {
-				splitEvenOdd(xs[r*kb:(r+1)*kb], a[r*kd:r*kd+kb])
-			}
-		})
-		_ = b.u16[(n-1)*b.ld+kd-1] // every weight the kernels read
-	case F32:
-		if kd < 8 || m > gemmDotMaxRowsF32 {
-			return false
-		}
-		kb, wordBytes = kd&^7, 4
-		xs, ldx = a[:m*kd], kd
-		_ = b.f32[(n-1)*b.ld+kd-1]
-	default:
-		return false
-	}
+	})
 	tiles := dotTiles(m)
 	ld := b.ld
+	_ = b.u16[(n-1)*ld+kd-1] // every weight the kernels read
 	_ = c[m*n-1]
 	// Blocks: gemmDotKC of depth keeps a tile of input rows in L1, and
 	// pairBlock pairs of weight rows at that depth stay in L2 while every
 	// tile passes over them.
-	pairBlock := max(1, gemmDotBlockBytes/(2*wordBytes*min(kb, gemmDotKC)))
+	pairBlock := max(1, gemmDotBlockBytes/(4*min(m16, gemmDotKC)))
 	p.For(n/2, gemmDotGrainPairs, func(s, e int) {
 		for q0 := s; q0 < e; q0 += pairBlock {
 			q1 := min(e, q0+pairBlock)
-			for pc := 0; pc < kb; pc += gemmDotKC {
-				kc, acc := min(gemmDotKC, kb-pc), 0
+			for pc := 0; pc < m16; pc += gemmDotKC {
+				kc, acc := min(gemmDotKC, m16-pc), 0
 				if pc > 0 {
 					acc = 1
 				}
@@ -156,33 +125,33 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 				// its rows in L2. Only the very first block's first tile
 				// fetches its own rows ahead.
 				nq0, nq1, npc := q0, q1, pc+gemmDotKC
-				if npc >= kb {
+				if npc >= m16 {
 					nq0, nq1, npc = q1, min(e, q1+pairBlock), 0
 				}
 				spread := len(tiles) > 1
 				selfFetch := !spread || (q0 == s && pc == 0)
 				ahead := q1
-				if !spread && kb <= gemmDotKC {
+				if !spread && m16 <= gemmDotKC {
 					ahead = e // one depth pass: the next block is next in memory
 				}
 				for ti, t := range tiles {
-					x := &xs[t.start*ldx+pc]
+					x := &xs[t.start*m16+pc]
 					for q := q0; q < q1; q++ {
 						j := 2 * q
-						woff := j*ld + pc
-						pfoff := woff
+						w := &b.u16[j*ld+pc]
+						pf := w
 						switch i := q - q0; {
 						case ti == 0 && selfFetch && q+gemmDotPrefetchPairs < ahead:
-							pfoff = 2*(q+gemmDotPrefetchPairs)*ld + pc
+							pf = &b.u16[2*(q+gemmDotPrefetchPairs)*ld+pc]
 						case ti > 0 && i%(len(tiles)-1) == ti-1 && nq0+i < nq1:
-							pfoff = 2*(nq0+i)*ld + npc
+							pf = &b.u16[2*(nq0+i)*ld+npc]
 						}
-						dotKernel(t, x, ldx, b, woff, pfoff, kc, c[t.start*n+j:], n, acc)
+						dotKernel(t, x, m16, w, ld, kc, c[t.start*n+j:], n, acc, pf)
 					}
 				}
 			}
 		}
-		k.gemmDotEdges(c, m, n, kd, kb, a, b, bias, 2*s, 2*e)
+		k.gemmDotEdges(c, m, n, kd, m16, a, b, bias, 2*s, 2*e)
 	})
 	if n%2 == 1 {
 		j := n - 1
@@ -199,13 +168,13 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 }
 
 // gemmDotEdges adds, for columns [j0, j1), what the kernels leave out: the
-// depth beyond kb (the kernels' whole steps), and the bias.
-func (k kernels) gemmDotEdges(c []float32, m, n, kd, kb int, a []float32, b *bSource, bias []float32, j0, j1 int) {
-	if kb < kd {
+// depth beyond the last whole 16-element block, and the bias.
+func (k kernels) gemmDotEdges(c []float32, m, n, kd, m16 int, a []float32, b *bSource, bias []float32, j0, j1 int) {
+	if m16 < kd {
 		for r := range m {
-			x := a[r*kd+kb : (r+1)*kd]
+			x := a[r*kd+m16 : (r+1)*kd]
 			for j := j0; j < j1; j++ {
-				c[r*n+j] += k.rowDot(x, b, j*b.ld+kb)
+				c[r*n+j] += k.rowDot(x, b, j*b.ld+m16)
 			}
 		}
 	}
