@@ -10,6 +10,18 @@ func Linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
 	activeKernels().linear(p, dst, x, rows, w, bias)
 }
 
+// LinearRowInvariant computes the same product as Linear, with one more
+// promise: each row of dst is bit for bit the same whatever the other rows of x
+// are and however many there are. Linear picks its kernel by the row count
+// (matrix-vector kernels for a few rows, in-place kernels for a few more,
+// packed micro-kernel products above), and they sum the depth in different
+// orders; this one always runs the packed products, whose order depends only on
+// the depth. Encoders use it so that an input's embedding does not depend on
+// what it was batched with.
+func LinearRowInvariant(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
+	activeKernels().linearRowInvariant(p, dst, x, rows, w, bias)
+}
+
 // MatMul computes c[m×n] = a[m×k] · b[k×n], all float32 row-major (GPT-2 Conv1D
 // weights, attention probabilities · values). It overwrites c.
 func MatMul(p *Pool, c, a, b []float32, m, n, k int) {
@@ -34,6 +46,14 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 	if k.gemmDot(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
 		return
 	}
+	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
+}
+
+func (k kernels) linearRowInvariant(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
+	if rows <= 0 {
+		return
+	}
+	op := linearOp("LinearRowInvariant", dst, x, rows, w, bias)
 	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
 }
 

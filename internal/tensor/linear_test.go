@@ -233,3 +233,40 @@ func TestMicroDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestLinearRowInvariant checks LinearRowInvariant's promise for every kernel
+// set and weight dtype: the first rows' results are bit for bit the same
+// whatever the row count (1 to 600 rows run every strategy Linear has), and
+// Linear itself, which makes no such promise, agrees within rounding.
+func TestLinearRowInvariant(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	for _, ks := range availableKernels() {
+		for _, dt := range []DType{F32, BF16, F16} {
+			for _, s := range [][2]int{{40, 37}, {384, 384}, {200, 1536}} {
+				n, kd := s[0], s[1]
+				r := newRand(t)
+				w, _ := randWeights(t, r, n, kd, dt)
+				x := randSlice(r, 600*kd)
+				bias := randSlice(r, n)
+				want := make([]float32, n)
+				ks.linearRowInvariant(p, want, x, 1, w, bias)
+				for _, rows := range []int{2, 3, 4, 5, 6, 7, 8, 13, 16, 24, 25, 31, 64, 256, 257, 600} {
+					got := make([]float32, rows*n)
+					ks.linearRowInvariant(p, got, x, rows, w, bias)
+					for j := range n {
+						if got[j] != want[j] {
+							t.Fatalf("%s %s %dx%d: row 0 column %d is %v with %d rows, %v alone", ks.isa, dt, n, kd, j, got[j], rows, want[j])
+						}
+					}
+					ks.linear(p, got, x, rows, w, bias)
+					for j := range n {
+						if d := abs64(got[j] - want[j]); d > 1e-4*(1+abs64(want[j])) {
+							t.Fatalf("%s %s %dx%d: Linear row 0 column %d is %v with %d rows, LinearRowInvariant %v", ks.isa, dt, n, kd, j, got[j], rows, want[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -188,19 +188,19 @@ type scratch struct{ h, q, k, v, att, fc []float32 }
 // end, and attention runs per sequence over them.
 func (m *Model) block(l *layer, x []float32, n, batch, seqLen int, mask [][]int32, off []int, s *scratch) {
 	p, eps := m.pool, m.cfg.LayerNormEps
-	tensor.Linear(p, s.q, x, n, l.q.w, l.q.b)
-	tensor.Linear(p, s.k, x, n, l.k.w, l.k.b)
-	tensor.Linear(p, s.v, x, n, l.v.w, l.v.b)
+	tensor.LinearRowInvariant(p, s.q, x, n, l.q.w, l.q.b)
+	tensor.LinearRowInvariant(p, s.k, x, n, l.k.w, l.k.b)
+	tensor.LinearRowInvariant(p, s.v, x, n, l.v.w, l.v.b)
 	if off != nil {
 		m.attn.BidirectionalRagged(p, s.att, s.q, s.k, s.v, off)
 	} else {
 		m.attn.Bidirectional(p, s.att, s.q, s.k, s.v, batch, seqLen, mask)
 	}
-	tensor.Linear(p, s.h, s.att, n, l.o.w, l.o.b)
+	tensor.LinearRowInvariant(p, s.h, s.att, n, l.o.w, l.o.b)
 	addNorm(p, x, s.h, l.attnNormW, l.attnNormB, n, eps)
-	tensor.Linear(p, s.fc, x, n, l.fc1.w, l.fc1.b)
+	tensor.LinearRowInvariant(p, s.fc, x, n, l.fc1.w, l.fc1.b)
 	m.act.Apply(p, s.fc, n)
-	tensor.Linear(p, s.h, s.fc, n, l.fc2.w, l.fc2.b)
+	tensor.LinearRowInvariant(p, s.h, s.fc, n, l.fc2.w, l.fc2.b)
 	addNorm(p, x, s.h, l.outNormW, l.outNormB, n, eps)
 }
 
@@ -229,7 +229,7 @@ func (m *Model) heads(out *models.EncoderOutput, computed []float32, mask [][]in
 	}
 	if m.pooler != nil {
 		out.Pooler = make([]float32, batch*h)
-		tensor.Linear(m.pool, out.Pooler, first, batch, m.pooler.w, m.pooler.b)
+		tensor.LinearRowInvariant(m.pool, out.Pooler, first, batch, m.pooler.w, m.pooler.b)
 		tensor.Tanh(out.Pooler)
 	}
 	perToken := func(run func(*tensor.Pool, []float32, int) ([]float32, int)) {
@@ -256,7 +256,7 @@ func (m *Model) heads(out *models.EncoderOutput, computed []float32, mask [][]in
 func (c *classifier) run(p *tensor.Pool, x []float32, rows int) ([]float32, int) {
 	for _, st := range c.stages {
 		y := make([]float32, rows*st.d.w.Rows)
-		tensor.Linear(p, y, x, rows, st.d.w, st.d.b)
+		tensor.LinearRowInvariant(p, y, x, rows, st.d.w, st.d.b)
 		if st.act != nil {
 			st.act(y)
 		}
@@ -268,10 +268,10 @@ func (c *classifier) run(p *tensor.Pool, x []float32, rows int) ([]float32, int)
 // run applies the masked-LM head to rows rows of x.
 func (h *maskedLM) run(p *tensor.Pool, x []float32, rows int) ([]float32, int) {
 	t := make([]float32, rows*h.transform.w.Rows)
-	tensor.Linear(p, t, x, rows, h.transform.w, h.transform.b)
+	tensor.LinearRowInvariant(p, t, x, rows, h.transform.w, h.transform.b)
 	h.act(t)
 	tensor.LayerNorm(t, t, h.normW, h.normB, rows, h.eps)
 	logits := make([]float32, rows*h.decoder.w.Rows)
-	tensor.Linear(p, logits, t, rows, h.decoder.w, h.decoder.b)
+	tensor.LinearRowInvariant(p, logits, t, rows, h.decoder.w, h.decoder.b)
 	return logits, h.decoder.w.Rows
 }
