@@ -47,6 +47,7 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 	vocab := dec.Info().VocabSize
 	rec := telemetry.RequestFrom(ctx)
 	batch := &models.Batch{}
+	var order []int // this step's sequences: active ones, then waiting ones
 	for step := 0; len(active) > 0; step++ {
 		if err := ctx.Err(); err != nil {
 			return tokens, fmt.Errorf("serving: generate: before step %d: %w", step, err)
@@ -65,8 +66,10 @@ func runSequences(ctx context.Context, dec models.Decoder, seqs []*generate.Sequ
 		for range waiting {
 			firstRows = append(firstRows, slices.Clone(logits[:vocab]))
 		}
+		// running reuses active's array, so the loop reads a copy.
+		order = append(append(order[:0], active...), waiting...)
 		running := active[:0]
-		for row, i := range append(slices.Clone(active), waiting...) {
+		for row, i := range order {
 			var rowLogits []float32
 			if row < len(active) {
 				rowLogits = logits[row*vocab : (row+1)*vocab]
