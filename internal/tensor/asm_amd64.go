@@ -122,3 +122,10 @@ func gemmDot6x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 
 //go:noescape
 func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+
+// gemmT16x6F32AVX2 (gemm_rows_amd64.s) computes the products of up to 16
+// input rows, transposed depth-major into xt, with 6 F32 weight rows read in
+// place (row stride ldw floats) over kc depths, into out[16·j + r].
+//
+//go:noescape
+func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32)

@@ -52,3 +52,8 @@ func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
 func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
 	return false
 }
+
+// gemmRows has no portable variant: products always pack.
+func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
+	return false
+}

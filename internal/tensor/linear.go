@@ -46,6 +46,9 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 	if k.gemmDot(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
 		return
 	}
+	if k.gemmRows(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
+		return
+	}
 	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
 }
 
@@ -54,6 +57,9 @@ func (k kernels) linearRowInvariant(p *Pool, dst, x []float32, rows int, w *Matr
 		return
 	}
 	op := linearOp("LinearRowInvariant", dst, x, rows, w, bias)
+	if k.gemmRows(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) { // the packed products' order
+		return
+	}
 	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
 }
 

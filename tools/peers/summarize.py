@@ -71,6 +71,8 @@ def parse(paths):
             test = {"Prefill": "prefill512", "Encode": "encode32"}.get(kind, f"decode_batch{batch}")
             if kind == "Encode" and (name or "").endswith("/padded"):
                 test = "encode32-padded"  # padded positions computed, as ONNX Runtime does
+            if kind == "Encode" and (name or "").endswith("/lone"):
+                test = "encode1"  # the batch's first sentence alone: one request's latency
             rate = metrics.get("tok/s") or metrics.get("sent/s")
             rates[(model, test, "hfserve")].append(rate)
             if "weightMB" in metrics:

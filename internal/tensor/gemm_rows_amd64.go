@@ -1,0 +1,92 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// gemmRowsMaxRows is the most input rows a product with F32 weights runs on
+// gemmT16x6F32AVX2 (gemm_rows_amd64.s), in groups of 16. Up to it, packing
+// the weights into the micro-kernel's panels costs more than the arithmetic
+// it serves (a lone short encoder input spent twice as long packing as
+// multiplying); above it the packing is shared by enough rows to pay.
+const gemmRowsMaxRows = 32
+
+// gemmRowsGroup is how many input rows one kernel call covers.
+const gemmRowsGroup = 16
+
+// gemmRowsCols is how many weight rows (outputs) one kernel call covers.
+const gemmRowsCols = 6
+
+// gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 weights B stored
+// [n, kd], reading them in place, and reports false, doing nothing, when this
+// kernel set has no such kernel for the product. Every output is summed over
+// the same depth panels (gemmPanelDepth), in the same order and with the same
+// roundings as the packed products, so the two agree bit for bit and
+// LinearRowInvariant may use either. Workers split the outputs in groups of
+// six; each group's weights are read from memory once for all the rows.
+func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
+	if k.isa != isaAVX2 || b.dtype != F32 || !b.trans || m < 1 || m > gemmRowsMaxRows || n < gemmRowsCols || kd < 1 {
+		return false
+	}
+	groups := (m + gemmRowsGroup - 1) / gemmRowsGroup
+	ld := b.ld
+	_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
+	_ = c[m*n-1]
+	_ = a[m*kd-1]
+	// The input, transposed depth-major per group of 16 rows, zero where a
+	// group has fewer: xt[(g·kd + p)·16 + r] = a[(16g + r)·kd + p].
+	buf := p.getGemmBuf(groups*kd*gemmRowsGroup, 0)
+	defer p.putGemmBuf(buf)
+	xt := buf.a[:groups*kd*gemmRowsGroup]
+	p.For(groups*kd, 256, func(s, e int) {
+		for t := s; t < e; t++ {
+			g, d := t/kd, t%kd
+			col := xt[t*gemmRowsGroup : (t+1)*gemmRowsGroup]
+			for r := range col {
+				if i := g*gemmRowsGroup + r; i < m {
+					col[r] = a[i*kd+d]
+				} else {
+					col[r] = 0
+				}
+			}
+		}
+	})
+	kcMax := gemmPanelDepth(kd)
+	tiles := (n + gemmRowsCols - 1) / gemmRowsCols
+	p.For(tiles, 4, func(s, e int) {
+		var acc [gemmRowsCols * gemmRowsGroup]float32
+		for q := s; q < e; q++ {
+			// The last tile, when n is not a multiple of 6, overlaps the
+			// one before it and keeps only its own outputs.
+			j0, skip := q*gemmRowsCols, 0
+			if j0+gemmRowsCols > n {
+				skip = j0 + gemmRowsCols - n
+				j0 = n - gemmRowsCols
+			}
+			for g := range groups {
+				rows := min(gemmRowsGroup, m-g*gemmRowsGroup)
+				for pc := 0; pc < kd; pc += kcMax {
+					kc := min(kcMax, kd-pc)
+					gemmT16x6F32AVX2(kc, &xt[(g*kd+pc)*gemmRowsGroup], &b.f32[j0*ld+pc], ld, &acc[0])
+					// Panel results join c as the packed products join
+					// them: the first panel's sum plus the bias, then each
+					// later panel's sum added to c.
+					for jj := skip; jj < gemmRowsCols; jj++ {
+						j := j0 + jj
+						sums := acc[jj*gemmRowsGroup : jj*gemmRowsGroup+rows]
+						for r, v := range sums {
+							o := &c[(g*gemmRowsGroup+r)*n+j]
+							switch {
+							case pc > 0:
+								*o += v
+							case bias != nil:
+								*o = v + bias[j]
+							default:
+								*o = v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+	return true
+}
