@@ -15,9 +15,10 @@ func Linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
 // are and however many there are. Linear picks its kernel by the row count
 // (matrix-vector kernels for a few rows, in-place kernels for a few more,
 // packed micro-kernel products above), and they sum the depth in different
-// orders; this one always runs the packed products, whose order depends only on
-// the depth. Encoders use it so that an input's embedding does not depend on
-// what it was batched with.
+// orders; this one runs only the packed products, whose order depends only on
+// the depth, and gemmRows, which sums in exactly their order (F32 weights, up
+// to 32 rows, read in place). Encoders use it so that an input's embedding
+// does not depend on what it was batched with.
 func LinearRowInvariant(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
 	activeKernels().linearRowInvariant(p, dst, x, rows, w, bias)
 }
