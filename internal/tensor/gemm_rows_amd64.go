@@ -36,15 +36,19 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	buf := p.getGemmBuf(groups*kd*gemmRowsGroup, 0)
 	defer p.putGemmBuf(buf)
 	xt := buf.a[:groups*kd*gemmRowsGroup]
-	p.For(groups*kd, 256, func(s, e int) {
-		for t := s; t < e; t++ {
-			g, d := t/kd, t%kd
-			col := xt[t*gemmRowsGroup : (t+1)*gemmRowsGroup]
-			for r := range col {
-				if i := g*gemmRowsGroup + r; i < m {
-					col[r] = a[i*kd+d]
-				} else {
-					col[r] = 0
+	p.For(kd, 128, func(s, e int) {
+		for g := range groups {
+			dst := xt[(g*kd+s)*gemmRowsGroup : (g*kd+e)*gemmRowsGroup]
+			for r := range gemmRowsGroup {
+				i := g*gemmRowsGroup + r
+				if i >= m {
+					for d := r; d < len(dst); d += gemmRowsGroup {
+						dst[d] = 0
+					}
+					continue
+				}
+				for d, v := range a[i*kd+s : i*kd+e] {
+					dst[d*gemmRowsGroup+r] = v
 				}
 			}
 		}
@@ -65,7 +69,16 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 				rows := min(gemmRowsGroup, m-g*gemmRowsGroup)
 				for pc := 0; pc < kd; pc += kcMax {
 					kc := min(kcMax, kd-pc)
-					gemmT16x6F32AVX2(kc, &xt[(g*kd+pc)*gemmRowsGroup], &b.f32[j0*ld+pc], ld, &acc[0])
+					// Prefetch what comes next: the next panel of these
+					// rows, or the next tile's first panel.
+					pf := &b.f32[j0*ld+pc]
+					switch {
+					case pc+kc < kd:
+						pf = &b.f32[j0*ld+pc+kc]
+					case g == groups-1 && q+1 < e && j0+2*gemmRowsCols <= n:
+						pf = &b.f32[(j0+gemmRowsCols)*ld]
+					}
+					gemmT16x6F32AVX2(kc, &xt[(g*kd+pc)*gemmRowsGroup], &b.f32[j0*ld+pc], ld, &acc[0], pf)
 					// Panel results join c as the packed products join
 					// them: the first panel's sum plus the bias, then each
 					// later panel's sum added to c.
