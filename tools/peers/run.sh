@@ -131,11 +131,11 @@ fi
 
 # --- rounds -----------------------------------------------------------------
 : >"$RESULTS"
-ours() { # model-tag bench-regexp count [env...]: count one-iteration runs
+ours() { # model-tag bench-regexp count [env...]: count runs of $ITERS (1) iterations
 	local tag=$1 re=$2 n=$3
 	shift 3
 	env "$@" HFSERVE_BENCH_THREADS="$THREADS" "$WORK/bin/bench.test" -test.run '^$' -test.bench "$re" \
-		-test.benchtime 1x -test.count "$n" 2>&1 | grep '^Benchmark' | sed "s|^|$tag\t|" | tee -a "$RESULTS" >&2
+		-test.benchtime "${ITERS:-1}x" -test.count "$n" 2>&1 | grep '^Benchmark' | sed "s|^|$tag\t|" | tee -a "$RESULTS" >&2
 }
 peer() { # model-tag command...
 	local tag=$1
@@ -169,9 +169,12 @@ for r in $(seq "$ROUNDS"); do
 	done
 	if [ "$ENCODER" = 1 ]; then
 		tag=$(basename "$ENC")
-		ours "$tag" 'Encode' 5 HFSERVE_BENCH_ENCODERS="$ENC"
+		ours "$tag" 'Encode/.*/(unpadded|padded)$' 5 HFSERVE_BENCH_ENCODERS="$ENC"
+		# one sentence alone: a few milliseconds, so 20 iterations a run
+		ITERS=20 ours "$tag" 'Encode/.*/lone$' 5 HFSERVE_BENCH_ENCODERS="$ENC"
 		if has onnxruntime; then
 			peer "$tag" "$WORK/bin/ortbench" -lib "$ORT_LIB" -model "$ENC.onnx" -threads "$THREADS" -reps 5
+			peer "$tag" "$WORK/bin/ortbench" -lib "$ORT_LIB" -model "$ENC.onnx" -threads "$THREADS" -reps 20 -lone
 		fi
 		if has pytorch; then
 			peer "$tag" env OMP_WAIT_POLICY=PASSIVE $PY "$PEERDIR/torch_bert.py" --bench "$ENC" "$THREADS" 5

@@ -38,6 +38,7 @@ func run() error {
 	hidden := flag.Int("hidden", 384, "hidden size, for the output shape")
 	threads := flag.Int("threads", 2, "intra-op threads")
 	reps := flag.Int("reps", 5, "timed repetitions")
+	lone := flag.Bool("lone", false, "encode the batch's first sentence alone, unpadded (one request's latency; test encode1)")
 	flag.Parse()
 	if *lib == "" || *model == "" {
 		return fmt.Errorf("-lib and -model are required")
@@ -49,6 +50,13 @@ func run() error {
 	defer ort.DestroyEnvironment()
 
 	ids, mask := bench.EncodeInputs(*vocab)
+	if *lone {
+		n := 0
+		for n < len(mask[0]) && mask[0][n] == 1 {
+			n++
+		}
+		ids, mask = [][]int32{ids[0][:n]}, [][]int32{mask[0][:n]}
+	}
 	b, t := int64(len(ids)), int64(len(ids[0]))
 	var idv, maskv, ttv []int64
 	for i := range ids {
