@@ -130,3 +130,8 @@ func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 //
 //go:noescape
 func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)
+
+// gemmT8x6F32AVX2 is gemmT16x6F32AVX2 for up to 8 input rows: out[8·j + r].
+//
+//go:noescape
+func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)

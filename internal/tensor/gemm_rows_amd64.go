@@ -9,7 +9,9 @@ package tensor
 // multiplying); above it the packing is shared by enough rows to pay.
 const gemmRowsMaxRows = 32
 
-// gemmRowsGroup is how many input rows one kernel call covers.
+// gemmRowsGroup is how many input rows one kernel call covers: 16, or 8
+// (gemmT8x6F32AVX2) when there are no more, so that a lone short input does
+// not pay for 8 missing rows.
 const gemmRowsGroup = 16
 
 // gemmRowsCols is how many weight rows (outputs) one kernel call covers.
@@ -26,29 +28,33 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	if k.isa != isaAVX2 || b.dtype != F32 || !b.trans || m < 1 || m > gemmRowsMaxRows || n < gemmRowsCols || kd < 1 {
 		return false
 	}
-	groups := (m + gemmRowsGroup - 1) / gemmRowsGroup
+	group, kernel := gemmRowsGroup, gemmT16x6F32AVX2
+	if m <= 8 { // no arithmetic on 8 missing rows
+		group, kernel = 8, gemmT8x6F32AVX2
+	}
+	groups := (m + group - 1) / group
 	ld := b.ld
 	_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
 	_ = c[m*n-1]
 	_ = a[m*kd-1]
-	// The input, transposed depth-major per group of 16 rows, zero where a
-	// group has fewer: xt[(g·kd + p)·16 + r] = a[(16g + r)·kd + p].
-	buf := p.getGemmBuf(groups*kd*gemmRowsGroup, 0)
+	// The input, transposed depth-major per group of rows, zero where a
+	// group has fewer: xt[(g·kd + p)·group + r] = a[(group·g + r)·kd + p].
+	buf := p.getGemmBuf(groups*kd*group, 0)
 	defer p.putGemmBuf(buf)
-	xt := buf.a[:groups*kd*gemmRowsGroup]
+	xt := buf.a[:groups*kd*group]
 	p.For(kd, 128, func(s, e int) {
 		for g := range groups {
-			dst := xt[(g*kd+s)*gemmRowsGroup : (g*kd+e)*gemmRowsGroup]
-			for r := range gemmRowsGroup {
-				i := g*gemmRowsGroup + r
+			dst := xt[(g*kd+s)*group : (g*kd+e)*group]
+			for r := range group {
+				i := g*group + r
 				if i >= m {
-					for d := r; d < len(dst); d += gemmRowsGroup {
+					for d := r; d < len(dst); d += group {
 						dst[d] = 0
 					}
 					continue
 				}
 				for d, v := range a[i*kd+s : i*kd+e] {
-					dst[d*gemmRowsGroup+r] = v
+					dst[d*group+r] = v
 				}
 			}
 		}
@@ -66,7 +72,7 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 				j0 = n - gemmRowsCols
 			}
 			for g := range groups {
-				rows := min(gemmRowsGroup, m-g*gemmRowsGroup)
+				rows := min(group, m-g*group)
 				for pc := 0; pc < kd; pc += kcMax {
 					kc := min(kcMax, kd-pc)
 					// Prefetch what comes next: the next panel of these
@@ -78,15 +84,15 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 					case g == groups-1 && q+1 < e && j0+2*gemmRowsCols <= n:
 						pf = &b.f32[(j0+gemmRowsCols)*ld]
 					}
-					gemmT16x6F32AVX2(kc, &xt[(g*kd+pc)*gemmRowsGroup], &b.f32[j0*ld+pc], ld, &acc[0], pf)
+					kernel(kc, &xt[(g*kd+pc)*group], &b.f32[j0*ld+pc], ld, &acc[0], pf)
 					// Panel results join c as the packed products join
 					// them: the first panel's sum plus the bias, then each
 					// later panel's sum added to c.
 					for jj := skip; jj < gemmRowsCols; jj++ {
 						j := j0 + jj
-						sums := acc[jj*gemmRowsGroup : jj*gemmRowsGroup+rows]
+						sums := acc[jj*group : jj*group+rows]
 						for r, v := range sums {
-							o := &c[(g*gemmRowsGroup+r)*n+j]
+							o := &c[(g*group+r)*n+j]
 							switch {
 							case pc > 0:
 								*o += v
