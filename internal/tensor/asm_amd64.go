@@ -125,13 +125,14 @@ func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 
 // gemmT16x6F32AVX2 (gemm_rows_amd64.s) computes the products of up to 16
 // input rows, transposed depth-major into xt, with 6 F32 weight rows read in
-// place (row stride ldw floats) over kc depths, into out[16·j + r],
-// prefetching the same span of the 6 rows at pf.
+// place (row stride ldw floats) over kc depths, for out[16·j + r]: stored
+// (mode 0), stored plus bias[j] (mode 1) or added (mode 2). It prefetches the
+// same span of the 6 rows at pf.
 //
 //go:noescape
-func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)
+func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
 
 // gemmT8x6F32AVX2 is gemmT16x6F32AVX2 for up to 8 input rows: out[8·j + r].
 //
 //go:noescape
-func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)
+func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)

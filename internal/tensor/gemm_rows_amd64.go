@@ -84,24 +84,22 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 					case g == groups-1 && q+1 < e && j0+2*gemmRowsCols <= n:
 						pf = &b.f32[(j0+gemmRowsCols)*ld]
 					}
-					kernel(kc, &xt[(g*kd+pc)*group], &b.f32[j0*ld+pc], ld, &acc[0], pf)
-					// Panel results join c as the packed products join
-					// them: the first panel's sum plus the bias, then each
-					// later panel's sum added to c.
-					for jj := skip; jj < gemmRowsCols; jj++ {
-						j := j0 + jj
-						sums := acc[jj*group : jj*group+rows]
-						for r, v := range sums {
-							o := &c[(g*group+r)*n+j]
-							switch {
-							case pc > 0:
-								*o += v
-							case bias != nil:
-								*o = v + bias[j]
-							default:
-								*o = v
-							}
+					// Panels join as the packed products join them: the
+					// first panel's sums plus the bias, then each later
+					// panel's sums added.
+					mode, bp := 2, (*float32)(nil)
+					if pc == 0 {
+						mode = 0
+						if bias != nil {
+							mode, bp = 1, &bias[j0]
 						}
+					}
+					kernel(kc, &xt[(g*kd+pc)*group], &b.f32[j0*ld+pc], ld, &acc[0], pf, bp, mode)
+				}
+				for jj := skip; jj < gemmRowsCols; jj++ {
+					j := j0 + jj
+					for r, v := range acc[jj*group : jj*group+rows] {
+						c[(g*group+r)*n+j] = v
 					}
 				}
 			}

@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)
-// func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32)
+// func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+// func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
 // The products of up to G = 16 (8) input rows with 6 weight rows read in
 // place, for F32 weights stored [n, k]: out[G·j + r] = Σ_p xt[G·p + r]·w[j·ldw + p]
 // over the kc depths p, for j < 6 and r < G. xt is the input transposed (depth
@@ -18,7 +18,10 @@
 // (stride ldw), one cache line of each per 16 depths: six rows that each
 // advance 4 bytes a step are streams too short and slow for the hardware
 // prefetchers, and the next tile's rows are what the caller reads next.
-TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-48
+// The panel's sums then join out as the packed products join C: mode 0 stores
+// them, mode 1 stores them plus bias[j] (the first panel), mode 2 adds them to
+// out (every later panel).
+TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
 	MOVQ w+16(FP), DI
@@ -413,6 +416,45 @@ gemmT16x6F32AVX2loop1:
 
 gemmT16x6F32AVX2done:
 	MOVQ out+32(FP), DX
+	MOVQ mode+56(FP), R8
+	CMPQ R8, $2
+	JEQ  gemmT16x6F32AVX2acc
+	CMPQ R8, $1
+	JNE  gemmT16x6F32AVX2store
+	MOVQ bias+48(FP), R9
+	VBROADCASTSS 0(R9), Y0
+	VADDPS Y0, Y4, Y4
+	VADDPS Y0, Y5, Y5
+	VBROADCASTSS 4(R9), Y0
+	VADDPS Y0, Y6, Y6
+	VADDPS Y0, Y7, Y7
+	VBROADCASTSS 8(R9), Y0
+	VADDPS Y0, Y8, Y8
+	VADDPS Y0, Y9, Y9
+	VBROADCASTSS 12(R9), Y0
+	VADDPS Y0, Y10, Y10
+	VADDPS Y0, Y11, Y11
+	VBROADCASTSS 16(R9), Y0
+	VADDPS Y0, Y12, Y12
+	VADDPS Y0, Y13, Y13
+	VBROADCASTSS 20(R9), Y0
+	VADDPS Y0, Y14, Y14
+	VADDPS Y0, Y15, Y15
+	JMP  gemmT16x6F32AVX2store
+gemmT16x6F32AVX2acc:
+	VADDPS 0(DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	VADDPS 64(DX), Y6, Y6
+	VADDPS 96(DX), Y7, Y7
+	VADDPS 128(DX), Y8, Y8
+	VADDPS 160(DX), Y9, Y9
+	VADDPS 192(DX), Y10, Y10
+	VADDPS 224(DX), Y11, Y11
+	VADDPS 256(DX), Y12, Y12
+	VADDPS 288(DX), Y13, Y13
+	VADDPS 320(DX), Y14, Y14
+	VADDPS 352(DX), Y15, Y15
+gemmT16x6F32AVX2store:
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
 	VMOVUPS Y6, 64(DX)
@@ -428,7 +470,7 @@ gemmT16x6F32AVX2done:
 	VZEROUPPER
 	RET
 
-TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-48
+TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
 	MOVQ w+16(FP), DI
@@ -698,6 +740,33 @@ gemmT8x6F32AVX2loop1:
 
 gemmT8x6F32AVX2done:
 	MOVQ out+32(FP), DX
+	MOVQ mode+56(FP), R8
+	CMPQ R8, $2
+	JEQ  gemmT8x6F32AVX2acc
+	CMPQ R8, $1
+	JNE  gemmT8x6F32AVX2store
+	MOVQ bias+48(FP), R9
+	VBROADCASTSS 0(R9), Y0
+	VADDPS Y0, Y4, Y4
+	VBROADCASTSS 4(R9), Y0
+	VADDPS Y0, Y5, Y5
+	VBROADCASTSS 8(R9), Y0
+	VADDPS Y0, Y6, Y6
+	VBROADCASTSS 12(R9), Y0
+	VADDPS Y0, Y7, Y7
+	VBROADCASTSS 16(R9), Y0
+	VADDPS Y0, Y8, Y8
+	VBROADCASTSS 20(R9), Y0
+	VADDPS Y0, Y9, Y9
+	JMP  gemmT8x6F32AVX2store
+gemmT8x6F32AVX2acc:
+	VADDPS 0(DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	VADDPS 64(DX), Y6, Y6
+	VADDPS 96(DX), Y7, Y7
+	VADDPS 128(DX), Y8, Y8
+	VADDPS 160(DX), Y9, Y9
+gemmT8x6F32AVX2store:
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
 	VMOVUPS Y6, 64(DX)
