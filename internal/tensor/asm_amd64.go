@@ -136,3 +136,15 @@ func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf
 //
 //go:noescape
 func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+
+// sumF64AVX2, sumSqDevF64AVX2 and normAffineAVX2 (norm_amd64.s) are
+// LayerNorm's passes over a row, n a positive multiple of 8.
+//
+//go:noescape
+func sumF64AVX2(x *float32, n int) float64
+
+//go:noescape
+func sumSqDevF64AVX2(x *float32, n int, mean float64) float64
+
+//go:noescape
+func normAffineAVX2(dst, x, w, b *float32, n int, rstd, shift float32)

@@ -32,7 +32,14 @@ func (k kernels) microRows(kc int, a, b, c []float32, ldc, rows int) bool { retu
 func (k kernels) expSum(x []float32, shift float32) float32 { return expSumGo(x, shift) }
 func (k kernels) silu(dst, x []float32)                     { siluGo(dst, x) }
 func (k kernels) gelu(x []float32)                          { geluGo(x) }
-func (k kernels) swiglu(dst, gate, up []float32)            { swigluGo(dst, gate, up) }
+func (k kernels) sumF64(x []float32) float64                { return sumF64Go(x) }
+func (k kernels) sumSqDevF64(x []float32, mean float64) float64 {
+	return sumSqDevF64Go(x, mean)
+}
+func (k kernels) normAffine(dst, x, w, b []float32, rstd, shift float32) {
+	normAffineGo(dst, x, w, b, rstd, shift)
+}
+func (k kernels) swiglu(dst, gate, up []float32) { swigluGo(dst, gate, up) }
 
 // dot4 is four single dot products in the portable set.
 func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {

@@ -33,6 +33,10 @@ func RMSNorm(dst, x, weight []float32, rows int, eps float32) {
 // rstd = 1/sqrt(var + eps); mean and variance are accumulated in float64.
 // dst may alias x.
 func LayerNorm(dst, x, weight, bias []float32, rows int, eps float32) {
+	activeKernels().layerNorm(dst, x, weight, bias, rows, eps)
+}
+
+func (k kernels) layerNorm(dst, x, weight, bias []float32, rows int, eps float32) {
 	n := len(weight)
 	checkLen("LayerNorm", "x", len(x), rows*n)
 	checkLen("LayerNorm", "dst", len(dst), rows*n)
@@ -44,25 +48,42 @@ func LayerNorm(dst, x, weight, bias []float32, rows int, eps float32) {
 	}
 	for r := range rows {
 		xr, dr := x[r*n:(r+1)*n], dst[r*n:(r+1)*n]
-		var sum float64
-		for _, v := range xr {
-			sum += float64(v)
-		}
-		mean := sum / float64(n)
-		var ss float64
-		for _, v := range xr {
-			d := float64(v) - mean
-			ss += d * d
-		}
-		variance := float32(ss / float64(n))
+		mean := k.sumF64(xr) / float64(n)
+		variance := float32(k.sumSqDevF64(xr, mean) / float64(n))
 		rstd := float32(1 / math.Sqrt(float64(variance+eps)))
-		shift := -rstd * float32(mean)
-		for i, v := range xr {
-			y := float32(float32(v*rstd)+shift) * weight[i]
-			if bias != nil {
-				y += bias[i]
-			}
-			dr[i] = y
+		k.normAffine(dr, xr, weight, bias, rstd, -rstd*float32(mean))
+	}
+}
+
+// sumF64Go is Σ x[i] in float64.
+func sumF64Go(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
+
+// sumSqDevF64Go is Σ (x[i] − mean)² in float64.
+func sumSqDevF64Go(x []float32, mean float64) float64 {
+	var s float64
+	for _, v := range x {
+		d := float64(v) - mean
+		s += d * d
+	}
+	return s
+}
+
+// normAffineGo sets dst[i] = ((x[i]·rstd) + shift)·w[i] (+ b[i]), each step
+// rounded to float32.
+func normAffineGo(dst, x, w, b []float32, rstd, shift float32) {
+	w = w[:len(x)]
+	dst = dst[:len(x)]
+	for i, v := range x {
+		y := float32(float32(v*rstd)+shift) * w[i]
+		if b != nil {
+			y += b[i]
 		}
+		dst[i] = y
 	}
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -36,6 +37,12 @@ func TestRMSNorm(t *testing.T) {
 }
 
 func TestLayerNorm(t *testing.T) {
+	for _, k := range availableKernels() {
+		t.Run(k.isa.String(), func(t *testing.T) { testLayerNorm(t, k) })
+	}
+}
+
+func testLayerNorm(t *testing.T, k kernels) {
 	r := newRand(t)
 	for _, n := range oddSizes {
 		rows := 2
@@ -45,7 +52,12 @@ func TestLayerNorm(t *testing.T) {
 		}
 		for _, bias := range [][]float32{b, nil} {
 			dst := make([]float32, rows*n)
-			LayerNorm(dst, x, w, bias, rows, 1e-5)
+			k.layerNorm(dst, x, w, bias, rows, 1e-5)
+			inPlace := slices.Clone(x)
+			k.layerNorm(inPlace, inPlace, w, bias, rows, 1e-5)
+			if !slices.Equal(inPlace, dst) {
+				t.Fatalf("LayerNorm n=%d in place differs", n)
+			}
 			for row := range rows {
 				xr := x[row*n : (row+1)*n]
 				var mean, v float64

@@ -200,3 +200,52 @@ func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
 		}
 	}
 }
+
+// sumF64 is Σ x[i] in float64 (LayerNorm's mean).
+func (k kernels) sumF64(x []float32) float64 {
+	m := 0
+	var s float64
+	if k.isa != isaGo {
+		if m = len(x) &^ 7; m > 0 {
+			s = sumF64AVX2(&x[0], m)
+		}
+	}
+	return s + sumF64Go(x[m:])
+}
+
+// sumSqDevF64 is Σ (x[i] − mean)² in float64 (LayerNorm's variance).
+func (k kernels) sumSqDevF64(x []float32, mean float64) float64 {
+	m := 0
+	var s float64
+	if k.isa != isaGo {
+		if m = len(x) &^ 7; m > 0 {
+			s = sumSqDevF64AVX2(&x[0], m, mean)
+		}
+	}
+	return s + sumSqDevF64Go(x[m:], mean)
+}
+
+// normAffine sets dst[i] = ((x[i]·rstd) + shift)·w[i] (+ b[i]), each step
+// rounded to float32 (LayerNorm's output).
+func (k kernels) normAffine(dst, x, w, b []float32, rstd, shift float32) {
+	n := len(x)
+	dst, w = dst[:n], w[:n]
+	if b != nil {
+		b = b[:n]
+	}
+	m := 0
+	if k.isa != isaGo {
+		if m = n &^ 7; m > 0 {
+			var bp *float32
+			if b != nil {
+				bp = &b[0]
+			}
+			normAffineAVX2(&dst[0], &x[0], &w[0], bp, m, rstd, shift)
+		}
+	}
+	var bt []float32
+	if b != nil {
+		bt = b[m:]
+	}
+	normAffineGo(dst[m:], x[m:], w[m:], bt, rstd, shift)
+}
