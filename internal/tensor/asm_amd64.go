@@ -148,3 +148,9 @@ func sumSqDevF64AVX2(x *float32, n int, mean float64) float64
 
 //go:noescape
 func normAffineAVX2(dst, x, w, b *float32, n int, rstd, shift float32)
+
+// gemmT16x4BF16AVX2 is gemmT16x6F32AVX2 for BF16 weights (row stride ldw
+// elements) and 4 weight rows: out[16·j + r], j < 4.
+//
+//go:noescape
+func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int)

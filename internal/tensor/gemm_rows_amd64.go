@@ -17,24 +17,60 @@ const gemmRowsGroup = 16
 // gemmRowsCols is how many weight rows (outputs) one kernel call covers.
 const gemmRowsCols = 6
 
-// gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 weights B stored
-// [n, kd], reading them in place, and reports false, doing nothing, when this
-// kernel set has no such kernel for the product. Every output is summed over
-// the same depth panels (gemmPanelDepth), in the same order and with the same
-// roundings as the packed products, so the two agree bit for bit and
-// LinearRowInvariant may use either. Workers split the outputs in groups of
-// six; each group's weights are read from memory once for all the rows.
+// rowsFirst reports whether Linear should try gemmRows before gemmDot for
+// rows rows of dt weights: always for F32 (gemmDot has none), and for BF16
+// when the rows fill their groups of 16 (13–16, 29–32), since a group's
+// missing rows cost as much as present ones; otherwise the dot-product
+// kernels are faster (BenchmarkGemmRows: 16×4864×896 125 against 90
+// GFLOP/s, 12×4864×896 46 against 71).
+func (k kernels) rowsFirst(dt DType, rows int) bool {
+	return dt != BF16 || rows%gemmRowsGroup == 0 || rows%gemmRowsGroup > gemmRowsGroup-4
+}
+
+// gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 or BF16 weights
+// B stored [n, kd], reading them in place, and reports false, doing nothing,
+// when this kernel set has no such kernel for the product. Every output is
+// summed over the same depth panels (gemmPanelDepth), in the same order and
+// with the same roundings as the packed products, so the two agree bit for
+// bit and LinearRowInvariant may use either. Workers split the outputs in
+// tiles of 6 (BF16: 4); each tile's weights are read from memory once for all
+// the rows.
 func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
-	if k.isa != isaAVX2 || b.dtype != F32 || !b.trans || m < 1 || m > gemmRowsMaxRows || n < gemmRowsCols || kd < 1 {
+	if k.isa != isaAVX2 || !b.trans || m < 1 || m > gemmRowsMaxRows || kd < 1 {
 		return false
 	}
-	group, kernel := gemmRowsGroup, gemmT16x6F32AVX2
-	if m <= 8 { // no arithmetic on 8 missing rows
-		group, kernel = 8, gemmT8x6F32AVX2
+	ld := b.ld
+	// kernel runs one tile's panel: weights from row j at depth pc,
+	// prefetching row pj at depth pp.
+	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int)
+	group, cols := gemmRowsGroup, gemmRowsCols
+	switch {
+	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
+		group = 8
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
+			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
+		}
+	case b.dtype == F32:
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
+			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
+		}
+	case b.dtype == BF16:
+		cols = 4
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
+			gemmT16x4BF16AVX2(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode)
+		}
+	default:
+		return false
+	}
+	if n < cols {
+		return false
+	}
+	if b.dtype == F32 {
+		_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
+	} else {
+		_ = b.u16[(n-1)*ld+kd-1]
 	}
 	groups := (m + group - 1) / group
-	ld := b.ld
-	_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
 	_ = c[m*n-1]
 	_ = a[m*kd-1]
 	// The input, transposed depth-major per group of rows, zero where a
@@ -60,16 +96,16 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 		}
 	})
 	kcMax := gemmPanelDepth(kd)
-	tiles := (n + gemmRowsCols - 1) / gemmRowsCols
+	tiles := (n + cols - 1) / cols
 	p.For(tiles, 4, func(s, e int) {
-		var acc [gemmRowsCols * gemmRowsGroup]float32
+		var acc [gemmRowsCols * gemmRowsGroup]float32 // at most cols × group
 		for q := s; q < e; q++ {
-			// The last tile, when n is not a multiple of 6, overlaps the
-			// one before it and keeps only its own outputs.
-			j0, skip := q*gemmRowsCols, 0
-			if j0+gemmRowsCols > n {
-				skip = j0 + gemmRowsCols - n
-				j0 = n - gemmRowsCols
+			// The last tile, when n is not a multiple of cols, overlaps
+			// the one before it and keeps only its own outputs.
+			j0, skip := q*cols, 0
+			if j0+cols > n {
+				skip = j0 + cols - n
+				j0 = n - cols
 			}
 			for g := range groups {
 				rows := min(group, m-g*group)
@@ -77,12 +113,12 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 					kc := min(kcMax, kd-pc)
 					// Prefetch what comes next: the next panel of these
 					// rows, or the next tile's first panel.
-					pf := &b.f32[j0*ld+pc]
+					pj, pp := j0, pc
 					switch {
 					case pc+kc < kd:
-						pf = &b.f32[j0*ld+pc+kc]
-					case g == groups-1 && q+1 < e && j0+2*gemmRowsCols <= n:
-						pf = &b.f32[(j0+gemmRowsCols)*ld]
+						pp = pc + kc
+					case g == groups-1 && q+1 < e && j0+2*cols <= n:
+						pj, pp = j0+cols, 0
 					}
 					// Panels join as the packed products join them: the
 					// first panel's sums plus the bias, then each later
@@ -94,9 +130,9 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 							mode, bp = 1, &bias[j0]
 						}
 					}
-					kernel(kc, &xt[(g*kd+pc)*group], &b.f32[j0*ld+pc], ld, &acc[0], pf, bp, mode)
+					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode)
 				}
-				for jj := skip; jj < gemmRowsCols; jj++ {
+				for jj := skip; jj < cols; jj++ {
 					j := j0 + jj
 					for r, v := range acc[jj*group : jj*group+rows] {
 						c[(g*group+r)*n+j] = v

@@ -8,9 +8,9 @@ import (
 )
 
 // TestGemmRowsMatchesPacked checks gemmRows against the packed products bit
-// for bit: heights 1 to 32 (one and two groups of 16, partial groups), widths
-// that are and are not multiples of 6, depths of one and several panels, with
-// and without bias.
+// for bit: F32 and BF16 weights, heights 1 to 32 (one and two groups of 16,
+// partial groups), widths that are and are not multiples of the tile, depths
+// of one and several panels, odd and even, with and without bias.
 func TestGemmRowsMatchesPacked(t *testing.T) {
 	var k kernels
 	for _, ks := range availableKernels() {
@@ -24,9 +24,13 @@ func TestGemmRowsMatchesPacked(t *testing.T) {
 	p := NewPool(2)
 	defer p.Close()
 	r := newRand(t)
-	for _, n := range []int{6, 7, 13, 40} {
-		for _, kd := range []int{1, 5, 384, 385, 1000} {
-			w, _ := randWeights(t, r, n, kd, F32)
+	for _, c := range []struct {
+		dt DType
+		n  int
+	}{{F32, 6}, {F32, 7}, {F32, 13}, {F32, 40}, {BF16, 4}, {BF16, 5}, {BF16, 11}, {BF16, 40}} {
+		n := c.n
+		for _, kd := range []int{1, 2, 5, 384, 385, 1000} {
+			w, _ := randWeights(t, r, n, kd, c.dt)
 			op := linearOp("test", make([]float32, n), make([]float32, kd), 1, w, nil)
 			bias := randSlice(r, n)
 			for _, m := range []int{1, 2, 5, 15, 16, 17, 31, 32} {
@@ -37,12 +41,12 @@ func TestGemmRowsMatchesPacked(t *testing.T) {
 						got[i] = 7 // every output must be written
 					}
 					if !k.gemmRows(p, got, m, n, kd, x, &op.b, bs) {
-						t.Fatalf("%dx%dx%d: gemmRows declined", m, kd, n)
+						t.Fatalf("%s %dx%dx%d: gemmRows declined", c.dt, m, kd, n)
 					}
 					k.product(p, want, m, n, kd, x, &op.b, bs)
 					for i := range got {
 						if got[i] != want[i] {
-							t.Fatalf("%dx%dx%d (bias %v): element %d is %v, the packed product gives %v", m, kd, n, bs != nil, i, got[i], want[i])
+							t.Fatalf("%s %dx%dx%d (bias %v): element %d is %v, the packed product gives %v", c.dt, m, kd, n, bs != nil, i, got[i], want[i])
 						}
 					}
 				}
@@ -53,7 +57,10 @@ func TestGemmRowsMatchesPacked(t *testing.T) {
 		t.Error("gemmRows took 33 rows")
 	}
 	if k.gemmRows(p, make([]float32, 5), 1, 5, 8, make([]float32, 8), &bSource{trans: true, dtype: F32, f32: make([]float32, 40), ld: 8}, nil) {
-		t.Error("gemmRows took 5 outputs")
+		t.Error("gemmRows took 5 F32 outputs")
+	}
+	if k.gemmRows(p, make([]float32, 3), 1, 3, 8, make([]float32, 8), &bSource{trans: true, dtype: BF16, u16: make([]uint16, 24), ld: 8}, nil) {
+		t.Error("gemmRows took 3 BF16 outputs")
 	}
 }
 
@@ -63,21 +70,31 @@ func BenchmarkGemmRows(b *testing.B) {
 	p := NewPool(0)
 	defer p.Close()
 	k := activeKernels()
-	for _, s := range []struct{ m, k, n int }{{8, 384, 384}, {8, 384, 1536}, {8, 1536, 384}, {16, 384, 1536}, {32, 384, 1536}, {16, 896, 4864}} {
+	for _, s := range []struct {
+		dt      DType
+		m, k, n int
+	}{{F32, 8, 384, 384}, {F32, 8, 384, 1536}, {F32, 8, 1536, 384}, {F32, 16, 384, 1536}, {F32, 32, 384, 1536}, {F32, 16, 896, 4864},
+		{BF16, 16, 896, 4864}, {BF16, 16, 4864, 896}, {BF16, 16, 896, 32768}, {BF16, 8, 896, 4864}} {
 		r := newRand(b)
-		w, _ := randWeights(b, r, s.n, s.k, F32)
+		w, _ := randWeights(b, r, s.n, s.k, s.dt)
 		x := randSlice(r, s.m*s.k)
 		dst := make([]float32, s.m*s.n)
 		op := linearOp("bench", dst, x, s.m, w, nil)
-		for _, path := range []string{"rows", "packed"} {
-			b.Run(fmt.Sprintf("%s/%dx%dx%d", path, s.m, s.k, s.n), func(b *testing.B) {
+		for _, path := range []string{"rows", "dot", "packed"} {
+			b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", path, s.dt, s.m, s.k, s.n), func(b *testing.B) {
+				if path == "dot" && !k.gemmDot(p, dst, s.m, s.n, s.k, x, &op.b, nil) {
+					b.Skip("no in-place dot kernel")
+				}
 				if path == "rows" && !k.gemmRows(p, dst, s.m, s.n, s.k, x, &op.b, nil) {
 					b.Skip("no gemmRows kernel")
 				}
 				for b.Loop() {
-					if path == "rows" {
+					switch path {
+					case "rows":
 						k.gemmRows(p, dst, s.m, s.n, s.k, x, &op.b, nil)
-					} else {
+					case "dot":
+						k.gemmDot(p, dst, s.m, s.n, s.k, x, &op.b, nil)
+					default:
 						k.product(p, dst, s.m, s.n, s.k, x, &op.b, nil)
 					}
 				}

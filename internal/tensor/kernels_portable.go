@@ -64,3 +64,6 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
 	return false
 }
+
+// rowsFirst: without gemmRows the order does not matter.
+func (k kernels) rowsFirst(dt DType, rows int) bool { return false }

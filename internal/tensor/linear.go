@@ -44,10 +44,10 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 		k.gemv(p, x, rows, w.Cols, []gemvOp{op})
 		return
 	}
-	if k.gemmDot(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
+	if k.rowsFirst(w.DType, rows) && k.gemmRows(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
 		return
 	}
-	if k.gemmRows(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
+	if k.gemmDot(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias) {
 		return
 	}
 	k.product(p, dst, rows, w.Rows, w.Cols, x, &op.b, bias)
