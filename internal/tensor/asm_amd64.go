@@ -150,7 +150,8 @@ func sumSqDevF64AVX2(x *float32, n int, mean float64) float64
 func normAffineAVX2(dst, x, w, b *float32, n int, rstd, shift float32)
 
 // gemmT16x4BF16AVX2 is gemmT16x6F32AVX2 for BF16 weights (row stride ldw
-// elements) and 4 weight rows: out[16·j + r], j < 4.
+// elements) and 4 weight rows: out[16·j + r], j < 4. With c not nil it also
+// stores the 16×4 result to C (row stride ldc floats).
 //
 //go:noescape
-func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int)
+func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)

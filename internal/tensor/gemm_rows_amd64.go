@@ -41,23 +41,25 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	}
 	ld := b.ld
 	// kernel runs one tile's panel: weights from row j at depth pc,
-	// prefetching row pj at depth pp.
-	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int)
+	// prefetching row pj at depth pp. direct reports whether it can also
+	// store a full group's results to C itself (cp, row stride n).
+	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32)
+	direct := false
 	group, cols := gemmRowsGroup, gemmRowsCols
 	switch {
 	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
 		group = 8
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, _ *float32) {
 			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
 		}
 	case b.dtype == F32:
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, _ *float32) {
 			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
 		}
 	case b.dtype == BF16:
-		cols = 4
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int) {
-			gemmT16x4BF16AVX2(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode)
+		cols, direct = 4, true
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32) {
+			gemmT16x4BF16AVX2(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode, cp, n)
 		}
 	default:
 		return false
@@ -130,7 +132,15 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 							mode, bp = 1, &bias[j0]
 						}
 					}
-					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode)
+					// A full group's last panel goes straight to C.
+					var cp *float32
+					if direct && pc+kc == kd && rows == gemmRowsGroup && skip == 0 {
+						cp = &c[g*group*n+j0]
+					}
+					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode, cp)
+				}
+				if direct && rows == gemmRowsGroup && skip == 0 {
+					continue // stored by the kernel
 				}
 				for jj := skip; jj < cols; jj++ {
 					j := j0 + jj

@@ -776,7 +776,7 @@ gemmT8x6F32AVX2store:
 	VZEROUPPER
 	RET
 
-// func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int)
+// func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
 // gemmT16x6F32AVX2 for BF16 weights and 4 weight rows: out[16·j + r] for
 // j < 4, r < 16. A 4-byte broadcast brings the weights of two depths at once,
 // as (even, odd) halves of every lane: the odd one is the lane with its low
@@ -785,8 +785,10 @@ gemmT8x6F32AVX2store:
 // integer instructions per row. The depths are still taken in order, so the
 // sums are the packed products' (which widen the weights while packing). An
 // odd last depth broadcasts its 2 bytes alone. Prefetching as gemmT16x6F32AVX2,
-// one line of each row per 32 depths.
-TEXT ·gemmT16x4BF16AVX2(SB), NOSPLIT, $0-64
+// one line of each row per 32 depths. With c not nil (the last panel of a
+// full group of 16 rows) the joined sums also go straight to C, row r's 4
+// outputs at c + r·ldc, transposed in registers, instead of through out.
+TEXT ·gemmT16x4BF16AVX2(SB), NOSPLIT, $0-80
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
 	MOVQ w+16(FP), DI
@@ -1440,5 +1442,51 @@ gemmT16x4BF16AVX2store:
 	VMOVUPS Y9, 160(DX)
 	VMOVUPS Y10, 192(DX)
 	VMOVUPS Y11, 224(DX)
+	MOVQ c+64(FP), R9
+	TESTQ R9, R9
+	JZ   gemmT16x4BF16AVX2end
+	MOVQ ldc+72(FP), R13
+	SHLQ $2, R13
+	VUNPCKLPS Y6, Y4, Y0
+	VUNPCKHPS Y6, Y4, Y1
+	VUNPCKLPS Y10, Y8, Y2
+	VUNPCKHPS Y10, Y8, Y3
+	VSHUFPS $0x44, Y2, Y0, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0xEE, Y2, Y0, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0x44, Y3, Y1, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0xEE, Y3, Y1, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
+	VUNPCKLPS Y7, Y5, Y0
+	VUNPCKHPS Y7, Y5, Y1
+	VUNPCKLPS Y11, Y9, Y2
+	VUNPCKHPS Y11, Y9, Y3
+	VSHUFPS $0x44, Y2, Y0, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0xEE, Y2, Y0, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0x44, Y3, Y1, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+	ADDQ R13, R9
+	VSHUFPS $0xEE, Y3, Y1, Y12
+	VMOVUPS X12, (R9)
+	VEXTRACTF128 $1, Y12, (R9)(R13*4)
+gemmT16x4BF16AVX2end:
 	VZEROUPPER
 	RET
