@@ -4,6 +4,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -44,6 +45,13 @@ func TestGemmRowsMatchesPacked(t *testing.T) {
 						t.Fatalf("%s %dx%dx%d: gemmRows declined", c.dt, m, kd, n)
 					}
 					k.product(p, want, m, n, kd, x, &op.b, bs)
+					if m == 17 && kd == 385 { // and serially, without a pool
+						serial := make([]float32, m*n)
+						k.gemmRows(nil, serial, m, n, kd, x, &op.b, bs)
+						if !slices.Equal(serial, got) {
+							t.Fatalf("%s %dx%dx%d: gemmRows without a pool differs", c.dt, m, kd, n)
+						}
+					}
 					for i := range got {
 						if got[i] != want[i] {
 							t.Fatalf("%s %dx%dx%d (bias %v): element %d is %v, the packed product gives %v", c.dt, m, kd, n, bs != nil, i, got[i], want[i])
