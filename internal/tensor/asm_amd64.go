@@ -132,10 +132,11 @@ func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 //go:noescape
 func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
 
-// gemmT8x6F32AVX2 is gemmT16x6F32AVX2 for up to 8 input rows: out[8·j + r].
+// gemmT8x6F32AVX2 is gemmT16x6F32AVX2 for up to 8 input rows: out[8·j + r];
+// with c not nil it also stores the first rows rows to C (row stride ldc).
 //
 //go:noescape
-func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 
 // sumF64AVX2, sumSqDevF64AVX2 and normAffineAVX2 (norm_amd64.s) are
 // LayerNorm's passes over a row, n a positive multiple of 8.

@@ -48,9 +48,9 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	group, cols := gemmRowsGroup, gemmRowsCols
 	switch {
 	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
-		group = 8
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, _ *float32) {
-			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
+		group, direct = 8, true
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32) {
+			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, m)
 		}
 	case b.dtype == F32:
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, _ *float32) {
@@ -66,6 +66,10 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	}
 	if n < cols {
 		return false
+	}
+	// stores reports whether the kernel stores a tile of rows rows to C.
+	stores := func(rows, skip int) bool {
+		return direct && skip == 0 && (group == 8 || rows == gemmRowsGroup)
 	}
 	if b.dtype == F32 {
 		_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
@@ -132,20 +136,23 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 							mode, bp = 1, &bias[j0]
 						}
 					}
-					// A full group's last panel goes straight to C.
+					// The last panel goes straight to C where the kernel
+					// can store it (BF16: full groups of 16; F32 up to 8
+					// rows: any), unless the tile overlaps the one before.
 					var cp *float32
-					if direct && pc+kc == kd && rows == gemmRowsGroup && skip == 0 {
+					if stores(rows, skip) && pc+kc == kd {
 						cp = &c[g*group*n+j0]
 					}
 					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode, cp)
 				}
-				if direct && rows == gemmRowsGroup && skip == 0 {
+				if stores(rows, skip) {
 					continue // stored by the kernel
 				}
-				for jj := skip; jj < cols; jj++ {
-					j := j0 + jj
-					for r, v := range acc[jj*group : jj*group+rows] {
-						c[(g*group+r)*n+j] = v
+				// Row by row: each row's outputs share a cache line.
+				for r := range rows {
+					row := c[(g*group+r)*n+j0 : (g*group+r)*n+j0+cols]
+					for jj := skip; jj < len(row); jj++ {
+						row[jj] = acc[jj*group+r]
 					}
 				}
 			}

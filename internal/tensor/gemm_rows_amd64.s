@@ -3,7 +3,7 @@
 #include "textflag.h"
 
 // func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
-// func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+// func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 // The products of up to G = 16 (8) input rows with 6 weight rows read in
 // place, for F32 weights stored [n, k]: out[G·j + r] = Σ_p xt[G·p + r]·w[j·ldw + p]
 // over the kc depths p, for j < 6 and r < G. xt is the input transposed (depth
@@ -20,7 +20,10 @@
 // prefetchers, and the next tile's rows are what the caller reads next.
 // The panel's sums then join out as the packed products join C: mode 0 stores
 // them, mode 1 stores them plus bias[j] (the first panel), mode 2 adds them to
-// out (every later panel).
+// out (every later panel). gemmT8x6F32AVX2 with c not nil (a tile's last
+// panel) also stores the first rows rows of the 8×6 result to C (row stride
+// ldc floats), transposed in registers (an 8×8 transpose with two zero
+// outputs), instead of leaving Go to scatter them.
 TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
@@ -470,7 +473,7 @@ gemmT16x6F32AVX2store:
 	VZEROUPPER
 	RET
 
-TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-64
+TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
 	MOVQ w+16(FP), DI
@@ -773,6 +776,81 @@ gemmT8x6F32AVX2store:
 	VMOVUPS Y7, 96(DX)
 	VMOVUPS Y8, 128(DX)
 	VMOVUPS Y9, 160(DX)
+	MOVQ c+64(FP), R9
+	TESTQ R9, R9
+	JZ   gemmT8x6F32AVX2end
+	MOVQ ldc+72(FP), R13
+	SHLQ $2, R13
+	MOVQ rows+80(FP), R8
+	VXORPS Y15, Y15, Y15
+	VUNPCKLPS Y5, Y4, Y0
+	VUNPCKHPS Y5, Y4, Y1
+	VUNPCKLPS Y7, Y6, Y2
+	VUNPCKHPS Y7, Y6, Y3
+	VUNPCKLPS Y9, Y8, Y10
+	VUNPCKHPS Y9, Y8, Y11
+	VSHUFPS $0x44, Y2, Y0, Y4
+	VSHUFPS $0xEE, Y2, Y0, Y5
+	VSHUFPS $0x44, Y3, Y1, Y6
+	VSHUFPS $0xEE, Y3, Y1, Y7
+	VSHUFPS $0x44, Y15, Y10, Y8
+	VSHUFPS $0xEE, Y15, Y10, Y9
+	VSHUFPS $0x44, Y15, Y11, Y12
+	VSHUFPS $0xEE, Y15, Y11, Y13
+	VPERM2F128 $0x20, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT8x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+gemmT8x6F32AVX2end:
 	VZEROUPPER
 	RET
 
