@@ -127,10 +127,11 @@ func gemmDot4x2BF16AVX2(xs *float32, ldx int, w *uint16, ldw, n int, out *float3
 // input rows, transposed depth-major into xt, with 6 F32 weight rows read in
 // place (row stride ldw floats) over kc depths, for out[16·j + r]: stored
 // (mode 0), stored plus bias[j] (mode 1) or added (mode 2). It prefetches the
-// same span of the 6 rows at pf.
+// same span of the 6 rows at pf. With c not nil it also stores the first rows
+// rows to C (row stride ldc floats).
 //
 //go:noescape
-func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 
 // gemmT8x6F32AVX2 is gemmT16x6F32AVX2 for up to 8 input rows: out[8·j + r];
 // with c not nil it also stores the first rows rows to C (row stride ldc).

@@ -43,22 +43,23 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	// kernel runs one tile's panel: weights from row j at depth pc,
 	// prefetching row pj at depth pp. direct reports whether it can also
 	// store a full group's results to C itself (cp, row stride n).
-	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32)
+	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int)
 	direct := false
 	group, cols := gemmRowsGroup, gemmRowsCols
 	switch {
 	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
 		group, direct = 8, true
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32) {
-			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, m)
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
+			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == F32:
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, _ *float32) {
-			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode)
+		direct = true
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
+			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == BF16:
 		cols, direct = 4, true
-		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32) {
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, _ int) {
 			gemmT16x4BF16AVX2(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode, cp, n)
 		}
 	default:
@@ -69,7 +70,7 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	}
 	// stores reports whether the kernel stores a tile of rows rows to C.
 	stores := func(rows, skip int) bool {
-		return direct && skip == 0 && (group == 8 || rows == gemmRowsGroup)
+		return direct && skip == 0 && (b.dtype == F32 || rows == gemmRowsGroup)
 	}
 	if b.dtype == F32 {
 		_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
@@ -137,13 +138,13 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 						}
 					}
 					// The last panel goes straight to C where the kernel
-					// can store it (BF16: full groups of 16; F32 up to 8
-					// rows: any), unless the tile overlaps the one before.
+					// can store it (BF16: full groups of 16; F32: any
+					// rows), unless the tile overlaps the one before.
 					var cp *float32
 					if stores(rows, skip) && pc+kc == kd {
 						cp = &c[g*group*n+j0]
 					}
-					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode, cp)
+					kernel(kc, &xt[(g*kd+pc)*group], j0, pc, &acc[0], pj, pp, bp, mode, cp, rows)
 				}
 				if stores(rows, skip) {
 					continue // stored by the kernel

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int)
+// func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 // func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 // The products of up to G = 16 (8) input rows with 6 weight rows read in
 // place, for F32 weights stored [n, k]: out[G·j + r] = Σ_p xt[G·p + r]·w[j·ldw + p]
@@ -20,11 +20,11 @@
 // prefetchers, and the next tile's rows are what the caller reads next.
 // The panel's sums then join out as the packed products join C: mode 0 stores
 // them, mode 1 stores them plus bias[j] (the first panel), mode 2 adds them to
-// out (every later panel). gemmT8x6F32AVX2 with c not nil (a tile's last
-// panel) also stores the first rows rows of the 8×6 result to C (row stride
-// ldc floats), transposed in registers (an 8×8 transpose with two zero
-// outputs), instead of leaving Go to scatter them.
-TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-64
+// out (every later panel). With c not nil (a tile's last panel) they also
+// store the first rows rows of the result to C (row stride ldc floats),
+// transposed in registers (8×8 transposes with two zero outputs, 8 rows at a
+// time), instead of leaving Go to scatter them.
+TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ xt+8(FP), SI
 	MOVQ w+16(FP), DI
@@ -470,6 +470,164 @@ gemmT16x6F32AVX2store:
 	VMOVUPS Y13, 288(DX)
 	VMOVUPS Y14, 320(DX)
 	VMOVUPS Y15, 352(DX)
+	MOVQ c+64(FP), R9
+	TESTQ R9, R9
+	JZ   gemmT16x6F32AVX2end
+	MOVQ ldc+72(FP), R13
+	SHLQ $2, R13
+	MOVQ rows+80(FP), R8
+	VMOVUPS 0(DX), Y4
+	VMOVUPS 64(DX), Y5
+	VMOVUPS 128(DX), Y6
+	VMOVUPS 192(DX), Y7
+	VMOVUPS 256(DX), Y8
+	VMOVUPS 320(DX), Y9
+	VXORPS Y15, Y15, Y15
+	VUNPCKLPS Y5, Y4, Y0
+	VUNPCKHPS Y5, Y4, Y1
+	VUNPCKLPS Y7, Y6, Y2
+	VUNPCKHPS Y7, Y6, Y3
+	VUNPCKLPS Y9, Y8, Y10
+	VUNPCKHPS Y9, Y8, Y11
+	VSHUFPS $0x44, Y2, Y0, Y4
+	VSHUFPS $0xEE, Y2, Y0, Y5
+	VSHUFPS $0x44, Y3, Y1, Y6
+	VSHUFPS $0xEE, Y3, Y1, Y7
+	VSHUFPS $0x44, Y15, Y10, Y8
+	VSHUFPS $0xEE, Y15, Y10, Y9
+	VSHUFPS $0x44, Y15, Y11, Y12
+	VSHUFPS $0xEE, Y15, Y11, Y13
+	VPERM2F128 $0x20, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VMOVUPS 32(DX), Y4
+	VMOVUPS 96(DX), Y5
+	VMOVUPS 160(DX), Y6
+	VMOVUPS 224(DX), Y7
+	VMOVUPS 288(DX), Y8
+	VMOVUPS 352(DX), Y9
+	VXORPS Y15, Y15, Y15
+	VUNPCKLPS Y5, Y4, Y0
+	VUNPCKHPS Y5, Y4, Y1
+	VUNPCKLPS Y7, Y6, Y2
+	VUNPCKHPS Y7, Y6, Y3
+	VUNPCKLPS Y9, Y8, Y10
+	VUNPCKHPS Y9, Y8, Y11
+	VSHUFPS $0x44, Y2, Y0, Y4
+	VSHUFPS $0xEE, Y2, Y0, Y5
+	VSHUFPS $0x44, Y3, Y1, Y6
+	VSHUFPS $0xEE, Y3, Y1, Y7
+	VSHUFPS $0x44, Y15, Y10, Y8
+	VSHUFPS $0xEE, Y15, Y10, Y9
+	VSHUFPS $0x44, Y15, Y11, Y12
+	VSHUFPS $0xEE, Y15, Y11, Y13
+	VPERM2F128 $0x20, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x20, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y8, Y4, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y9, Y5, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y12, Y6, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+	DECQ R8
+	JZ   gemmT16x6F32AVX2end
+	ADDQ R13, R9
+	VPERM2F128 $0x31, Y13, Y7, Y14
+	VMOVUPS X14, (R9)
+	VEXTRACTF128 $1, Y14, X14
+	VMOVLPS X14, 16(R9)
+gemmT16x6F32AVX2end:
 	VZEROUPPER
 	RET
 
