@@ -2,8 +2,8 @@
 
 package tensor
 
-// gemmRowsMaxRows is the most input rows a product with F32 weights runs on
-// gemmT16x6F32AVX2 (gemm_rows_amd64.s), in groups of 16. Up to it, packing
+// gemmRowsMaxRows is the most input rows a product runs on gemmRows'
+// kernels (gemm_rows_amd64.s), in groups of 16. Up to it, packing
 // the weights into the micro-kernel's panels costs more than the arithmetic
 // it serves (a lone short encoder input spent twice as long packing as
 // multiplying); above it the packing is shared by enough rows to pay.
@@ -14,7 +14,8 @@ const gemmRowsMaxRows = 32
 // not pay for 8 missing rows.
 const gemmRowsGroup = 16
 
-// gemmRowsCols is how many weight rows (outputs) one kernel call covers.
+// gemmRowsCols is how many weight rows (outputs) one F32 kernel call covers
+// (the BF16 kernel covers 4).
 const gemmRowsCols = 6
 
 // rowsFirst reports whether Linear should try gemmRows before gemmDot for
@@ -41,24 +42,22 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	}
 	ld := b.ld
 	// kernel runs one tile's panel: weights from row j at depth pc,
-	// prefetching row pj at depth pp. direct reports whether it can also
-	// store a full group's results to C itself (cp, row stride n).
+	// prefetching row pj at depth pp; with cp not nil it also stores the
+	// group's rows rows of results to C (row stride n).
 	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int)
-	direct := false
 	group, cols := gemmRowsGroup, gemmRowsCols
 	switch {
 	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
-		group, direct = 8, true
+		group = 8
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == F32:
-		direct = true
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == BF16:
-		cols, direct = 4, true
+		cols = 4
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, _ int) {
 			gemmT16x4BF16AVX2(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode, cp, n)
 		}
@@ -68,9 +67,11 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	if n < cols {
 		return false
 	}
-	// stores reports whether the kernel stores a tile of rows rows to C.
+	// stores reports whether the kernel stores a tile of rows rows to C:
+	// the F32 kernels any rows, the BF16 one full groups of 16; a tile that
+	// overlaps the one before (skip > 0) goes through Go.
 	stores := func(rows, skip int) bool {
-		return direct && skip == 0 && (b.dtype == F32 || rows == gemmRowsGroup)
+		return skip == 0 && (b.dtype == F32 || rows == gemmRowsGroup)
 	}
 	if b.dtype == F32 {
 		_ = b.f32[(n-1)*ld+kd-1] // every weight the kernel reads
