@@ -50,6 +50,48 @@ func eachAlone(t *testing.T, dec models.Decoder, tok *tokenizer.Pretrained, prom
 	return want
 }
 
+// choiceRuns runs choices of one prompt on a scheduler, each in its own
+// goroutine, keeping each result by its index.
+type choiceRuns struct {
+	t      *testing.T
+	s      *Decoder
+	dec    models.Decoder
+	tok    *tokenizer.Pretrained
+	prompt []int32
+	params []generate.Params
+	got    []generate.Result
+	wg     sync.WaitGroup
+}
+
+func newChoiceRuns(t *testing.T, s *Decoder, dec models.Decoder, tok *tokenizer.Pretrained, prompt []int32, params []generate.Params) *choiceRuns {
+	return &choiceRuns{t: t, s: s, dec: dec, tok: tok, prompt: prompt, params: params, got: make([]generate.Result, len(params))}
+}
+
+// start runs choice i.
+func (r *choiceRuns) start(i int) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		res, _, err := r.s.Run(context.Background(), newSeq(r.t, r.dec, r.tok, r.prompt, r.params[i]), nil)
+		if err != nil {
+			r.t.Error(err)
+		}
+		r.got[i] = res
+	}()
+}
+
+// check waits for the runs and compares choices from on with want, what
+// they give alone.
+func (r *choiceRuns) check(want []generate.Result, from int, how string) {
+	r.t.Helper()
+	r.wg.Wait()
+	for i := from; i < len(r.params); i++ {
+		if got := r.got[i]; !slices.Equal(ids(got.Tokens), ids(want[i].Tokens)) || got.Text != want[i].Text {
+			r.t.Errorf("choice %d %s: %v %q; alone: %v %q", i, how, ids(got.Tokens), got.Text, ids(want[i].Tokens), want[i].Text)
+		}
+	}
+}
+
 // TestSharedPrompt queues several sequences with one prompt while the
 // scheduler is busy: they are admitted together, the prompt is computed
 // once and copied, and every sequence still gets exactly what it gets alone.
@@ -72,26 +114,14 @@ func TestSharedPrompt(t *testing.T) {
 		}
 	}()
 	<-g.entered
-	got := make([]generate.Result, len(params))
-	for i, p := range params {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, _, err := s.Run(context.Background(), newSeq(t, dec, tok, prompt, p), nil)
-			if err != nil {
-				t.Error(err)
-			}
-			got[i] = res
-		}()
+	runs := newChoiceRuns(t, s, dec, tok, prompt, params)
+	for i := range params {
+		runs.start(i)
 	}
 	waitQueued(t, s, len(params))
 	close(g.gate)
+	runs.check(want, 0, "sharing the prompt")
 	wg.Wait()
-	for i := range params {
-		if !slices.Equal(ids(got[i].Tokens), ids(want[i].Tokens)) || got[i].Text != want[i].Text {
-			t.Errorf("choice %d sharing the prompt: %v %q; alone: %v %q", i, ids(got[i].Tokens), got[i].Text, ids(want[i].Tokens), want[i].Text)
-		}
-	}
 	if st := s.Stats(); st.SharedPromptTokens != uint64((len(params)-1)*len(prompt)) {
 		t.Errorf("%d prompt tokens shared, want %d (%d followers × %d tokens)", st.SharedPromptTokens, (len(params)-1)*len(prompt), len(params)-1, len(prompt))
 	}
@@ -129,17 +159,9 @@ func TestSharedPromptLeaderGone(t *testing.T) {
 		leaderDone <- err
 	}()
 	waitQueued(t, s, 1)
-	got := make([]generate.Result, len(params))
+	runs := newChoiceRuns(t, s, dec, tok, prompt, params)
 	for i := 1; i < len(params); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, _, err := s.Run(context.Background(), newSeq(t, dec, tok, prompt, params[i]), nil)
-			if err != nil {
-				t.Error(err)
-			}
-			got[i] = res
-		}()
+		runs.start(i)
 	}
 	waitQueued(t, s, len(params))
 	g.gate <- struct{}{} // the blocker's step: then all four are admitted
@@ -150,12 +172,8 @@ func TestSharedPromptLeaderGone(t *testing.T) {
 	if err := <-leaderDone; !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled leader: %v, want context.Canceled", err)
 	}
+	runs.check(want, 1, "after its leader left")
 	wg.Wait()
-	for i := 1; i < len(params); i++ {
-		if !slices.Equal(ids(got[i].Tokens), ids(want[i].Tokens)) || got[i].Text != want[i].Text {
-			t.Errorf("choice %d after its leader left: %v %q; alone: %v %q", i, ids(got[i].Tokens), got[i].Text, ids(want[i].Tokens), want[i].Text)
-		}
-	}
 	// The new leader computed the prompt for the two others.
 	if st := s.Stats(); st.SharedPromptTokens != uint64(2*len(prompt)) {
 		t.Errorf("%d prompt tokens shared, want %d", st.SharedPromptTokens, 2*len(prompt))
@@ -175,30 +193,13 @@ func TestSharedPromptLate(t *testing.T) {
 	g := &gatedDecoder{Decoder: dec, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	s := NewDecoder(g, DecoderOptions{})
 	defer s.Close(context.Background())
-	got := make([]generate.Result, len(params))
-	var wg sync.WaitGroup
-	run := func(i int) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, _, err := s.Run(context.Background(), newSeq(t, dec, tok, prompt, params[i]), nil)
-			if err != nil {
-				t.Error(err)
-			}
-			got[i] = res
-		}()
-	}
-	run(0)
+	runs := newChoiceRuns(t, s, dec, tok, prompt, params)
+	runs.start(0)
 	<-g.entered // the first sequence's prompt, held
-	run(1)
+	runs.start(1)
 	waitQueued(t, s, 1)
 	close(g.gate)
-	wg.Wait()
-	for i := range params {
-		if !slices.Equal(ids(got[i].Tokens), ids(want[i].Tokens)) || got[i].Text != want[i].Text {
-			t.Errorf("choice %d: %v %q; alone: %v %q", i, ids(got[i].Tokens), got[i].Text, ids(want[i].Tokens), want[i].Text)
-		}
-	}
+	runs.check(want, 0, "admitted late")
 	if st := s.Stats(); st.SharedPromptTokens != uint64(len(prompt)-1) {
 		t.Errorf("%d prompt tokens shared, want %d", st.SharedPromptTokens, len(prompt)-1)
 	}
