@@ -184,6 +184,9 @@ func TestTraceSpanTree(t *testing.T) {
 		t.Fatalf("completion: %d %s", rec.Code, rec.Body)
 	}
 	promptTok, genTok := usageOf(t, rec.Body.Bytes())
+	// A step's span ends after the forward and sample spans under it, so
+	// waiting for the steps waits for their children too.
+	rcv.await(t, tr, "hfserve.batch_step", genTok)
 	rcv.await(t, tr, "hfserve.sample", genTok)
 	spans := rcv.received()
 	byName := map[string][]*tracepb.Span{}
