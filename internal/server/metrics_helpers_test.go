@@ -96,6 +96,27 @@ func (o *observedServer) scrape(t *testing.T) exposition {
 	return exposition(fams)
 }
 
+// awaitValue scrapes until series name{labels} reaches at least want,
+// or fails the test after a few seconds. It is for what the scheduler
+// records on its own goroutine after the answer has gone out: a
+// decoder step reports its batch (OnStep) only once the tokens it
+// sampled were delivered, so the last step of a generation may trail
+// its response. The caller still checks the exact value afterwards.
+func (o *observedServer) awaitValue(t *testing.T, name, labels string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, _ := o.scrape(t).value(name, labels)
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s{%s} = %v after 5s, want %v", name, labels, got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // exposition is a parsed scrape, by metric family name.
 type exposition map[string]*dto.MetricFamily
 

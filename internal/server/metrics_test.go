@@ -68,6 +68,9 @@ func TestMetricsAfterKnownTraffic(t *testing.T) {
 		t.Fatalf("unknown route: %d", rec.Code)
 	}
 
+	// The decoder reports each step's batch after delivering the step's
+	// tokens, so the completion's last step may still be reporting.
+	o.awaitValue(t, "hfserve_batch_size", "model="+builtin.Name+",kind=decoder", float64(genTok))
 	e := o.scrape(t)
 	s := builtin.Name
 	// Requests by model, route and status class.
