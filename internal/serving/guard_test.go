@@ -380,14 +380,23 @@ func TestConcurrencyBound(t *testing.T) {
 	req.Prompt.Text = "Once upon a time"
 	req.Params.IgnoreEOS = true
 
-	firstStarted := make(chan struct{})
+	// The first request holds its place, blocked in its first emit, until
+	// the waiting request has failed and the second has been sent: left to
+	// run, its four 30 ms steps could end during a stall of the test's
+	// goroutine, and the others would find the place free.
+	firstStarted, firstHold := make(chan struct{}), make(chan struct{})
+	releaseFirst := sync.OnceFunc(func() { close(firstHold) })
+	defer releaseFirst() // also when the test fails before it lets go
 	var firstDone, secondFirstToken time.Time
 	var wg sync.WaitGroup
 	var errs [2]error
 	wg.Go(func() {
 		var once sync.Once
 		_, errs[0] = svc.Generate(context.Background(), req, func(GenerateEvent) error {
-			once.Do(func() { close(firstStarted) })
+			once.Do(func() {
+				close(firstStarted)
+				<-firstHold
+			})
 			return nil
 		})
 		firstDone = time.Now()
@@ -410,6 +419,7 @@ func TestConcurrencyBound(t *testing.T) {
 			return nil
 		})
 	})
+	releaseFirst()
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
