@@ -521,15 +521,18 @@ func TestE2ECorruptModelStaysContained(t *testing.T) {
 	if err := os.Truncate(weights, fi.Size()/2); err != nil {
 		t.Fatal(err)
 	}
+	// A load backoff of 10-20 s (20 s less up to half for jitter), not
+	// the default 0.5-1 s: the second request must arrive inside it, and a
+	// stall of a loaded machine between two requests can outlast a second.
 	p := startServer(t, nil, "--model", "builtin", "--model", "broken="+broken,
-		"--circuit-failure-threshold", "2", "--circuit-timeout-seconds", "30")
+		"--circuit-failure-threshold", "2", "--circuit-timeout-seconds", "30", "--model-load-backoff", "20s")
 	body := map[string]any{"model": "broken", "prompt": "hi", "max_tokens": 3}
 	// The load fails (500); the next request, inside the load backoff, is
 	// told so at once (503); those two failures open the breaker, which
 	// then answers for the model (503) until an admin resets it. None of it
 	// hangs or crashes, and every answer names the model.
 	expectError(t, p.baseURL+"/v1/completions", body, http.StatusInternalServerError, "model_load_failed", "broken", "")
-	expectError(t, p.baseURL+"/v1/completions", body, http.StatusServiceUnavailable, "model_load_backoff", "broken", "1")
+	expectError(t, p.baseURL+"/v1/completions", body, http.StatusServiceUnavailable, "model_load_backoff", "broken", "20")
 	expectError(t, p.baseURL+"/v1/completions", body, http.StatusServiceUnavailable, "circuit_open", "broken", "30")
 	breakers := adminBreakers(t, p.baseURL)
 	if b := breakers["broken"]; b.State != "open" || b.Failures != 2 || b.NextProbe == nil || !strings.Contains(b.LastError, "broken") {
