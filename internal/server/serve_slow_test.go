@@ -62,8 +62,12 @@ func TestSlowHeaders(t *testing.T) {
 		t.Fatalf("a prompt client got %q", got)
 	}
 
-	slow := dial(t, r.addr)
+	// Timed from before the dial: the server starts the header timer
+	// when it begins reading the accepted connection, which can come
+	// before Dial returns here, so a start taken after the dial could
+	// see the timeout fire early.
 	start := time.Now()
+	slow := dial(t, r.addr)
 	done := make(chan struct{})
 	go func() {
 		// One header line every 100ms, never finishing within the
@@ -106,8 +110,10 @@ func TestSlowBody(t *testing.T) {
 	}))
 	r := startServing(t, s)
 
-	c := dial(t, r.addr)
+	// Timed from before the dial, as in TestSlowHeaders: the read
+	// timeout runs from when the server begins reading the connection.
 	start := time.Now()
+	c := dial(t, r.addr)
 	const body = `{"prompt":"` + "trickled" + `"}`
 	if _, err := fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body)); err != nil {
 		t.Fatal(err)
