@@ -214,6 +214,9 @@ func TestIdleTimeout(t *testing.T) {
 	s, _ := newTestServer(t, Options{IdleTimeout: idle})
 	r := startServing(t, s)
 	c := dial(t, r.addr)
+	// Timed from before the request: the server's idle timer starts once
+	// it has written the response, before this goroutine has read it.
+	start := time.Now()
 	if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +230,6 @@ func TestIdleTimeout(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Close {
 		t.Fatalf("status %d, close %v: want a kept-alive 200", resp.StatusCode, resp.Close)
 	}
-	start := time.Now()
 	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
