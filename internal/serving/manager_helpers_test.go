@@ -201,6 +201,28 @@ func statusOf(t *testing.T, m *Manager, name string) ModelStatus {
 	return ModelStatus{}
 }
 
+// sweepNow runs a keep-alive sweep on the test's goroutine and then waits
+// for any unload the janitor goroutine began meanwhile. A release kicks the
+// janitor, which may run late (on a loaded machine, after the test has
+// advanced its clock) and sweep at the same fake time: it then takes the
+// models due, and the test's own sweep returns while they are still being
+// closed, in StateUnloading. The test checks the states the sweep leads to,
+// whichever goroutine did the unloading.
+func sweepNow(t *testing.T, m *Manager) {
+	t.Helper()
+	m.sweep()
+	eventually(t, "unloads begun by the janitor", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, s := range m.slots {
+			if s.state == StateUnloading && s.leases == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // eventually polls cond until it holds or a few seconds pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

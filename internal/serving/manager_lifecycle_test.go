@@ -40,7 +40,7 @@ func TestKeepAlive(t *testing.T) {
 	}
 	for i, step := range steps {
 		clock.Advance(step.advance)
-		m.sweep()
+		sweepNow(t, m)
 		got := states(m)
 		for name, want := range step.want {
 			if got[name] != want {
@@ -63,18 +63,18 @@ func TestKeepAliveHeldLeaseAndRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	m.sweep()
+	sweepNow(t, m)
 	if got := statusOf(t, m, "bert").State; got != StateLoaded {
 		t.Fatalf("a leased model was unloaded by keep-alive: %s", got)
 	}
 	lease.Release() // the idle time starts now
 	clock.Advance(time.Minute - time.Second)
-	m.sweep()
+	sweepNow(t, m)
 	if got := statusOf(t, m, "bert").State; got != StateLoaded {
 		t.Fatalf("unloaded %s before its keep-alive", got)
 	}
 	clock.Advance(time.Second)
-	m.sweep()
+	sweepNow(t, m)
 	if got := statusOf(t, m, "bert").State; got != StateAvailable {
 		t.Fatalf("state after keep-alive = %s", got)
 	}
@@ -106,13 +106,13 @@ func TestZeroKeepAliveSparesExplicitLoad(t *testing.T) {
 	if err := m.Load(context.Background(), "bert"); err != nil {
 		t.Fatal(err)
 	}
-	m.sweep()
+	sweepNow(t, m)
 	st := statusOf(t, m, "bert")
 	if st.State != StateLoaded || st.Hits != 0 || st.Misses != 0 {
 		t.Fatalf("after Load: %+v (a preload must outlive a zero keep-alive, and is no request)", st)
 	}
 	acquireRelease(t, m, "bert")
-	m.sweep()
+	sweepNow(t, m)
 	if st := statusOf(t, m, "bert"); st.State != StateAvailable || st.Hits != 1 {
 		t.Fatalf("after a request: %+v", st)
 	}
@@ -345,7 +345,7 @@ func TestPreload(t *testing.T) {
 			if err := m.Preload(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			m.sweep()
+			sweepNow(t, m)
 			got := states(m)
 			for name, want := range tt.want {
 				if got[name] != want {

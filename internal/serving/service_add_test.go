@@ -153,7 +153,7 @@ func TestAddModelIsEvictedLikeOthers(t *testing.T) {
 	}
 	generate("added")
 	clock.Advance(time.Minute)
-	m.sweep()
+	sweepNow(t, m)
 	if st := statusOf(t, m, "added"); st.State != StateAvailable || st.Evictions.KeepAlive != 1 {
 		t.Errorf("added: %+v, want unloaded by the global keep-alive", st)
 	}
