@@ -85,7 +85,7 @@ func swigluAVX2(dst, gate, up *float32, n int)
 // elements (see splitEvenOdd).
 
 //go:noescape
-func gemv4F32AVX2(x, w *float32, ldw, n int, out *float32)
+func gemv4F32AVX2(x, w *float32, ldw, head, n, tail int, out *float32)
 
 //go:noescape
 func gemv4BF16AVX2(xs *float32, w *uint16, ldw, n, pf int, out *float32)

@@ -32,6 +32,37 @@ func TestGEMVKernels(t *testing.T) {
 	})
 }
 
+// TestGEMVAlignment runs the F32 matrix-vector path on weights that start at
+// every 4-byte offset of a 32-byte boundary, as the tensors of a safetensors
+// file do (its data is aligned to 8 bytes only): the AVX2 kernel takes the
+// elements before the boundary and after the last whole block one at a time.
+func TestGEMVAlignment(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, kd := range []int{16, 24, 40, 64, 896} {
+			for shift := range 8 {
+				for _, n := range []int{4, 5, 8} {
+					for _, rows := range []int{1, 3} {
+						name := fmt.Sprintf("%s/k=%d/shift=%d/n=%d/rows=%d", ks.isa, kd, shift, n, rows)
+						r := newRand(t)
+						_, wide := randWeights(t, r, n, kd, F32)
+						backing := make([]float32, n*kd+8)
+						copy(backing[shift:], wide)
+						w, err := NewMatrixF32(n, kd, backing[shift:shift+n*kd])
+						if err != nil {
+							t.Fatal(err)
+						}
+						x := randSlice(r, rows*kd)
+						want, scale := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide[j*kd+p] })
+						dst := make([]float32, rows*n)
+						ks.linear(nil, dst, x, rows, w, nil)
+						checkClose(t, name, dst, want, scale, kd)
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestLinearMulti checks that LinearMulti gives exactly Linear's results for
 // each of its products, on the fused (≤ 4 rows) and the sequential path.
 func TestLinearMulti(t *testing.T) {

@@ -2,6 +2,8 @@
 
 package tensor
 
+import "unsafe"
+
 // Go wrappers of the vector assembly: bounds checks, the part of each loop that
 // is a whole number of vectors in assembly, the tail in Go.
 
@@ -150,9 +152,18 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			_ = b.f32[last]
 			if k.isa == isaAVX512 {
 				dot4AVX512(xp, &b.f32[off], b.ld, m, &out[0])
-			} else {
-				gemv4F32AVX2(xp, &b.f32[off], b.ld, m, &out[0])
+				break
 			}
+			// The whole row in the kernel, its vector loads from a 32-byte
+			// boundary of the first row (and so of all four, when the row
+			// stride is a multiple of 8 elements).
+			head := 0
+			if b.ld%8 == 0 {
+				head = int((32 - uintptr(unsafe.Pointer(&b.f32[off]))%32) % 32 / 4)
+			}
+			body := (n - head) &^ 15
+			gemv4F32AVX2(xp, &b.f32[off], b.ld, head, body, n-head-body, &out[0])
+			return
 		case BF16:
 			_ = b.u16[last]
 			if k.isa == isaAVX512 {
