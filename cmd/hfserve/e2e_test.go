@@ -44,7 +44,8 @@ type serverProcess struct {
 	cmd     *exec.Cmd
 	baseURL string
 	logs    *logBuffer
-	exited  chan error
+	exited  chan error    // Wait's result, once
+	done    chan struct{} // closed when Wait has returned
 }
 
 type logBuffer struct {
@@ -87,7 +88,7 @@ func startServerWith(t *testing.T, client *http.Client, env []string, args ...st
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd, logs: &logBuffer{}, exited: make(chan error, 1)}
+	p := &serverProcess{cmd: cmd, logs: &logBuffer{}, exited: make(chan error, 1), done: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -107,10 +108,17 @@ func startServerWith(t *testing.T, client *http.Client, env []string, args ...st
 			}
 		}
 		p.exited <- cmd.Wait()
+		close(p.done)
 	}()
+	// A server the test did not stop is killed and reaped here. done, not
+	// cmd.ProcessState, says whether it has exited: Wait sets ProcessState
+	// on the goroutine above, unsynchronised with this one.
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		select {
+		case <-p.done:
+		default:
 			cmd.Process.Kill()
+			<-p.done
 		}
 		if t.Failed() {
 			t.Logf("server logs:\n%s", p.logs)
