@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -387,19 +388,23 @@ func TestConcurrencyBound(t *testing.T) {
 	firstStarted, firstHold := make(chan struct{}), make(chan struct{})
 	releaseFirst := sync.OnceFunc(func() { close(firstHold) })
 	defer releaseFirst() // also when the test fails before it lets go
-	var firstDone, secondFirstToken time.Time
+	// Events are numbered in the order they happen (an atomic counter is
+	// ordered with the goroutines it synchronises; clock readings taken
+	// after the fact are not): the second request's first token must come
+	// after the first request's last.
+	var events, firstLast, secondFirst atomic.Int64
 	var wg sync.WaitGroup
 	var errs [2]error
 	wg.Go(func() {
 		var once sync.Once
 		_, errs[0] = svc.Generate(context.Background(), req, func(GenerateEvent) error {
+			firstLast.Store(events.Add(1))
 			once.Do(func() {
 				close(firstStarted)
 				<-firstHold
 			})
 			return nil
 		})
-		firstDone = time.Now()
 	})
 	<-firstStarted
 	if st := breakerOf(t, svc, "stories"); st.Running != 1 || st.MaxRunning != 1 {
@@ -415,7 +420,7 @@ func TestConcurrencyBound(t *testing.T) {
 	wg.Go(func() {
 		var once sync.Once
 		_, errs[1] = svc.Generate(context.Background(), req, func(GenerateEvent) error {
-			once.Do(func() { secondFirstToken = time.Now() })
+			once.Do(func() { secondFirst.Store(events.Add(1)) })
 			return nil
 		})
 	})
@@ -426,8 +431,8 @@ func TestConcurrencyBound(t *testing.T) {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
-	if secondFirstToken.Before(firstDone) {
-		t.Fatalf("the second request produced a token at %s, before the first finished at %s", secondFirstToken, firstDone)
+	if secondFirst.Load() == 0 || secondFirst.Load() < firstLast.Load() {
+		t.Fatalf("the second request's first token was event %d, before the first request's last (%d)", secondFirst.Load(), firstLast.Load())
 	}
 	if st := breakerOf(t, svc, "stories"); st.State != "closed" || st.Running != 0 {
 		t.Fatalf("after the requests: %+v", st)
