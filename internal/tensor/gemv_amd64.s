@@ -37,6 +37,20 @@
 	VXORPS Y6, Y6, Y6 \
 	VXORPS Y7, Y7, Y7
 
+// SCALAR4 adds one element's products of gemv4F32AVX2's four rows to lane 0
+// of A, B, C, D and steps to the next element (a VEX scalar op clears the
+// destination's lanes above 0, so the callers keep sums there only while
+// those lanes are zero).
+#define SCALAR4(A, B, C, D) \
+	VMOVSS (SI), X8; \
+	VFMADD231SS (DI), X8, A; \
+	VFMADD231SS (DI)(R8*1), X8, B; \
+	VFMADD231SS (R9), X8, C; \
+	VFMADD231SS (R9)(R8*1), X8, D; \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	ADDQ $4, R9
+
 // func gemv4F32AVX2(x, w *float32, ldw, head, n, tail int, out *float32)
 // out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) over
 // head + n + tail elements, n a multiple of 16: the first head and the last
@@ -62,14 +76,7 @@ TEXT ·gemv4F32AVX2(SB), NOSPLIT, $0-56
 	TESTQ BX, BX
 	JZ   f32body
 f32head:
-	VMOVSS (SI), X8
-	VFMADD231SS (DI), X8, X0
-	VFMADD231SS (DI)(R8*1), X8, X1
-	VFMADD231SS (R9), X8, X2
-	VFMADD231SS (R9)(R8*1), X8, X3
-	ADDQ $4, SI
-	ADDQ $4, DI
-	ADDQ $4, R9
+	SCALAR4(X0, X1, X2, X3)
 	DECQ BX
 	JNZ  f32head
 
@@ -103,14 +110,7 @@ f32tail:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 f32tailloop:
-	VMOVSS (SI), X8
-	VFMADD231SS (DI), X8, X10
-	VFMADD231SS (DI)(R8*1), X8, X11
-	VFMADD231SS (R9), X8, X12
-	VFMADD231SS (R9)(R8*1), X8, X13
-	ADDQ $4, SI
-	ADDQ $4, DI
-	ADDQ $4, R9
+	SCALAR4(X10, X11, X12, X13)
 	DECQ BX
 	JNZ  f32tailloop
 	VADDPS Y10, Y4, Y4
