@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -94,7 +95,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	// The model manager loads models on demand (or now, with preload) under
 	// the memory budget; the kernels share one worker pool sized to the
-	// cores this process may use.
+	// cores this process may use. The tensor package chooses its kernel
+	// set once, on first use, from HFSERVE_KERNELS; the kernels key may come
+	// from a file or a flag, so it is handed over through that variable
+	// before anything runs a kernel. A set this CPU cannot run stops the start.
+	if err := os.Setenv(tensor.KernelsEnv, cfg.Kernels); err != nil {
+		return fmt.Errorf("kernels: %w", err)
+	}
+	if err := tensor.CheckKernelsEnv(); err != nil {
+		return fmt.Errorf("kernels: %w", err)
+	}
 	pool := tensor.NewPool(0)
 	defer pool.Close()
 	var available int64

@@ -50,6 +50,7 @@ type Config struct {
 	MaxMemory MemoryBudget  `key:"max_memory" help:"memory budget for loaded models: bytes (8589934592), a size (8GiB, 512MB) or a share of available memory (75%)"`
 	KeepAlive time.Duration `key:"keep_alive" help:"unload a model after it has been idle this long; -1 never, 0 right after each request (a bare number is seconds)"`
 	Preload   bool          `key:"preload" help:"load every configured model at start-up instead of on first request"`
+	Kernels   string        `key:"kernels" help:"widest CPU kernel set to run: auto (the widest this CPU passes a self-check with), avx512, avx2 or go (portable); a set the CPU lacks stops the start"`
 
 	ReadHeaderTimeout   time.Duration `key:"read_header_timeout" help:"longest time to read a request's headers; 0 means no limit"`
 	ReadTimeout         time.Duration `key:"read_timeout" help:"longest time to read a whole request, body included; 0 means no limit"`
@@ -164,6 +165,7 @@ func defaults(lookupEnv func(string) (string, bool)) Config {
 		MaxRequestBodyBytes:     8 << 20,
 		LogLevel:                "info",
 		LogFormat:               "text",
+		Kernels:                 "auto",
 		MetricsEnabled:          true,
 		OTelProtocol:            "http",
 		OTelServiceName:         "hfserve",

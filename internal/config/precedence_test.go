@@ -125,7 +125,7 @@ func TestEveryKeyHasEveryLayer(t *testing.T) {
 		"circuit_timeout_seconds": "13", "circuit_failure_mode": "ratio", "circuit_failure_percent": "30",
 		"circuit_window": "2m", "circuit_half_open_probes": "3", "model_load_backoff": "4s",
 		"max_concurrent_requests_per_model": "6", "max_memory": "2GiB", "keep_alive": "1h",
-		"preload": "true", "read_header_timeout": "3s", "read_timeout": "4s",
+		"preload": "true", "kernels": "avx2", "read_header_timeout": "3s", "read_timeout": "4s",
 		"write_timeout": "5s", "idle_timeout": "6s", "request_timeout": "7s",
 		"shutdown_timeout": "8s", "max_request_body_bytes": "1MiB", "log_level": "debug",
 		"log_format": "json", "log_prompts": "true", "metrics_enabled": "false",

@@ -53,6 +53,9 @@ func AuthStores() []string { return []string{"sqlite", "redis"} }
 // every route.
 const MinAdminKeyLen = 32
 
+// KernelSets lists the values of kernels.
+func KernelSets() []string { return []string{"auto", "avx512", "avx2", "go"} }
+
 // LogFormats lists the values of log_format.
 func LogFormats() []string { return []string{"text", "json"} }
 
@@ -143,6 +146,7 @@ func (c *Config) Validate() error {
 		p.add("max_request_body_bytes", "must be at least 1 byte, got %d", c.MaxRequestBodyBytes)
 	}
 	p.oneOf("log_level", c.LogLevel, LogLevels())
+	p.oneOf("kernels", c.Kernels, KernelSets())
 	p.oneOf("log_format", c.LogFormat, LogFormats())
 	if c.OTelEndpoint != "" {
 		if err := checkOTelEndpoint(c.OTelEndpoint); err != nil {

@@ -2,7 +2,11 @@
 
 package tensor
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 func avx2Kernels() kernels   { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
 func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32} }
@@ -22,15 +26,9 @@ func availableKernels() []kernels {
 
 // detectKernels picks the widest set the CPU supports that also passes a quick
 // self-check against the portable set (a guard against an assembly bug on a CPU
-// the tests never ran on).
+// the tests never ran on), no wider than KernelsEnv allows.
 func detectKernels() kernels {
-	ks := availableKernels()
-	for i := len(ks) - 1; i > 0; i-- {
-		if selfCheck(ks[i]) {
-			return ks[i]
-		}
-	}
-	return ks[0]
+	return chooseKernels(availableKernels(), os.Getenv(KernelsEnv), selfCheck)
 }
 
 // micro runs the micro-kernel on full packed strips a (kc·mr) and b (kc·nr),
