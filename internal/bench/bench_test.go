@@ -72,8 +72,8 @@ func load(b *testing.B, pool *tensor.Pool, dir string) models.Model {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = m.Close() })
-	b.Logf("%s: loaded in %v, %s weights, %.1f MB", dir, time.Since(start), m.Info().WeightsDType,
-		float64(m.Info().WeightBytes)/1e6)
+	b.Logf("%s: loaded in %v, %s weights, %.1f MB, %s kernels, %d threads", dir, time.Since(start), m.Info().WeightsDType,
+		float64(m.Info().WeightBytes)/1e6, tensor.KernelSet(), pool.Workers())
 	return m
 }
 
