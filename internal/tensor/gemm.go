@@ -6,18 +6,24 @@ package tensor
 // A stays in its L2 and each kc×nr strip of B in its L1 while the micro-kernel
 // sweeps down the rows.
 const (
-	gemmKC = 384  // greatest depth of one packed panel (see gemmPanelDepth)
+	gemmKC = 384  // greatest depth of one packed panel (see panelDepth)
 	gemmNC = 4096 // columns of B packed at once
 	gemmMC = 96   // rows of A per task (rounded to the kernel's mr)
 )
 
-// gemmPanelDepth is the depth of the packed panels of a product of depth kd:
-// the fewest panels of at most gemmKC, made equal. One panel is one more pass
-// over C and one more barrier, and a thin last panel does the same work for
-// little arithmetic: kd = 384 in one panel rather than 256 + 128 ran the
-// MiniLM-shaped 512×384×1536 product at 134 rather than 112 GFLOP/s.
-func gemmPanelDepth(kd int) int {
-	panels := (kd + gemmKC - 1) / gemmKC
+// panelDepth is the depth of the packed panels of a product of depth kd: the
+// fewest panels of at most the set's kc (gemmKC when unset), made equal. One
+// panel is one more pass over C and one more barrier, and a thin last panel
+// does the same work for little arithmetic: kd = 384 in one panel rather than
+// 256 + 128 ran the MiniLM-shaped 512×384×1536 product at 134 rather than 112
+// GFLOP/s. Every path of one set that promises the packed products' summation
+// order (gemmRows, LinearRowInvariant) uses the same panels.
+func (k kernels) panelDepth(kd int) int {
+	kc := k.kc
+	if kc <= 0 || kc > gemmKC {
+		kc = gemmKC
+	}
+	panels := (kd + kc - 1) / kc
 	return (kd + panels - 1) / panels
 }
 
@@ -56,7 +62,7 @@ func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSourc
 	ncMax := min(n, gemmNC)
 	firstPacked := k.firstPackedStrip(m, kd)
 	packStrips := mStrips - firstPacked
-	kcMax := gemmPanelDepth(kd)
+	kcMax := k.panelDepth(kd)
 	buf := p.getGemmBuf(packStrips*mr*kcMax, (ncMax+nr-1)/nr*nr*kcMax)
 	defer p.putGemmBuf(buf)
 

@@ -31,7 +31,7 @@ func (k kernels) rowsFirst(dt DType, rows int) bool {
 // gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 or BF16 weights
 // B stored [n, kd], reading them in place, and reports false, doing nothing,
 // when this kernel set has no such kernel for the product. Every output is
-// summed over the same depth panels (gemmPanelDepth), in the same order and
+// summed over the same depth panels (panelDepth), in the same order and
 // with the same roundings as the packed products, so the two agree bit for
 // bit and LinearRowInvariant may use either. Workers split the outputs in
 // tiles of 6 (BF16: 4); each tile's weights are read from memory once for all
@@ -103,7 +103,7 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 			}
 		}
 	})
-	kcMax := gemmPanelDepth(kd)
+	kcMax := k.panelDepth(kd)
 	tiles := (n + cols - 1) / cols
 	p.For(tiles, 4, func(s, e int) {
 		var acc [gemmRowsCols * gemmRowsGroup]float32 // at most cols × group

@@ -18,7 +18,7 @@ func (k kernels) gemmStream(p *Pool, c []float32, m, n, kd int, a []float32, b *
 	mr, nr := k.mr, k.nr
 	mStrips := (m + mr - 1) / mr
 	nStrips := (n + nr - 1) / nr
-	kcMax := gemmPanelDepth(kd)
+	kcMax := k.panelDepth(kd)
 	kBlocks := (kd + kcMax - 1) / kcMax
 	firstPacked := k.firstPackedStrip(m, kd)
 	np := mStrips - firstPacked // packed strips

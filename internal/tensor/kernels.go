@@ -33,6 +33,7 @@ func (i isa) String() string {
 type kernels struct {
 	isa    isa
 	mr, nr int // micro-kernel tile: mr rows of A by nr columns of B
+	kc     int // greatest depth of a packed panel; 0 means gemmKC (see panelDepth)
 }
 
 // portableKernels is the pure-Go set, available everywhere.

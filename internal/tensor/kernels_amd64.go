@@ -11,6 +11,37 @@ import (
 func avx2Kernels() kernels   { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
 func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32} }
 
+// avx512MinRows is the fewest rows for which the AVX-512 set runs Linear with
+// its own packed product; fewer go to the AVX2 set, whose in-place kernels
+// (gemmRows, the direct-A micro-kernel) beat the AVX-512 packed product there.
+// Measured on a 16-core Xeon with AVX-512 (docs/PERFORMANCE.md): 32×768×3072
+// ran at 571 against 389 GFLOP/s and 128×768×768 at 565 against 352 with the
+// AVX2 set, 512×512×512 alike, 1024³ and 512-token prefill faster with AVX-512.
+const avx512MinRows = 256
+
+// forLinear is the set that runs Linear of rows rows for k: k itself, except
+// the AVX-512 set hands products of few rows to the AVX2 set. Matrix-vector
+// products (rows ≤ gemvMaxRows) stay: the AVX-512 F32 kernel streams faster,
+// and dot4 already takes the AVX2 kernel for BF16 weights.
+func (k kernels) forLinear(rows int) kernels {
+	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows {
+		return avx2Kernels()
+	}
+	return k
+}
+
+// forRowInvariant is the set that runs LinearRowInvariant for k. The AVX-512
+// set hands all of it to the AVX2 set: its promise (a row's bits do not depend
+// on the batch) holds within one set, across gemmRows and the packed products,
+// so the whole call must stay in one set whatever its row count; and the AVX2
+// set, with gemmRows, ran the encoder batch as fast as the AVX-512 set.
+func (k kernels) forRowInvariant() kernels {
+	if k.isa == isaAVX512 {
+		return avx2Kernels()
+	}
+	return k
+}
+
 // availableKernels lists the kernel sets this CPU can run, portable first.
 func availableKernels() []kernels {
 	ks := []kernels{portableKernels()}

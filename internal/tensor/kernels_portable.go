@@ -67,3 +67,9 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 
 // rowsFirst: without gemmRows the order does not matter.
 func (k kernels) rowsFirst(dt DType, rows int) bool { return false }
+
+// forLinear: the portable set runs every Linear itself.
+func (k kernels) forLinear(rows int) kernels { return k }
+
+// forRowInvariant: the portable set runs every LinearRowInvariant itself.
+func (k kernels) forRowInvariant() kernels { return k }

@@ -39,6 +39,10 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 	if rows <= 0 {
 		return
 	}
+	if n := k.forLinear(rows); n != k {
+		n.linear(p, dst, x, rows, w, bias)
+		return
+	}
 	op := linearOp("Linear", dst, x, rows, w, bias)
 	if rows <= gemvMaxRows {
 		k.gemv(p, x, rows, w.Cols, []gemvOp{op})
@@ -55,6 +59,10 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 
 func (k kernels) linearRowInvariant(p *Pool, dst, x []float32, rows int, w *Matrix, bias []float32) {
 	if rows <= 0 {
+		return
+	}
+	if n := k.forRowInvariant(); n != k {
+		n.linearRowInvariant(p, dst, x, rows, w, bias)
 		return
 	}
 	op := linearOp("LinearRowInvariant", dst, x, rows, w, bias)

@@ -166,12 +166,12 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			return
 		case BF16:
 			_ = b.u16[last]
-			if k.isa == isaAVX512 {
-				dot4BF16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
-			} else {
-				_ = x.split[m-1]
-				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
-			}
+			// Both vector sets run the AVX2 kernel: on a 16-core Xeon
+			// with AVX-512 it decoded 82-88 tokens/s against 67-70 with
+			// dot4BF16AVX512 (the split x and the prefetch; see
+			// docs/PERFORMANCE.md).
+			_ = x.split[m-1]
+			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
 		case F16:
 			_ = b.u16[last]
 			if k.isa == isaAVX512 {

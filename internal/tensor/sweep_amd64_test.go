@@ -1,0 +1,96 @@
+//go:build amd64 && !purego
+
+package tensor
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkKernelSets compares the vector kernel sets on one machine, the
+// AVX-512 set's packed product at several panel depths: the data behind the
+// AVX-512 set's choices (avx512MinRows, its kc, the BF16 matrix-vector
+// kernel). Sub-benchmarks: <dtype>/<M×K×N>/<variant>, where variant is avx2
+// (the AVX2 set's Linear), avx512 (the AVX-512 set's Linear as it dispatches)
+// or avx512-product-kcN (its packed product alone at panel depth N). It skips
+// on a CPU without AVX-512.
+func BenchmarkKernelSets(b *testing.B) {
+	var have512 bool
+	for _, k := range availableKernels() {
+		have512 = have512 || k.isa == isaAVX512
+	}
+	if !have512 {
+		b.Skip("no AVX-512 on this CPU")
+	}
+	p := NewPool(0)
+	defer p.Close()
+	shapes := []struct{ m, k, n int }{
+		{32, 768, 3072}, {64, 896, 4864}, {128, 768, 768}, {128, 896, 4864}, {256, 896, 4864},
+		{384, 384, 1536}, {512, 896, 4864}, {512, 512, 512}, {1024, 1024, 1024},
+	}
+	for _, dt := range []DType{F32, BF16} {
+		for _, s := range shapes {
+			r := newRand(b)
+			w, _ := randWeights(b, r, s.n, s.k, dt)
+			x := randSlice(r, s.m*s.k)
+			dst := make([]float32, s.m*s.n)
+			run := func(name string, f func()) {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d/%s", dt, s.m, s.k, s.n, name), func(b *testing.B) {
+					start := time.Now()
+					for b.Loop() {
+						f()
+					}
+					reportGFLOPS(b, s.m, s.k, s.n, time.Since(start))
+				})
+			}
+			run("avx2", func() { avx2Kernels().linear(p, dst, x, s.m, w, nil) })
+			run("avx512", func() { avx512Kernels().linear(p, dst, x, s.m, w, nil) })
+			for _, kc := range []int{128, 192, 256, 384} {
+				k := avx512Kernels()
+				k.kc = kc
+				op := linearOp("Linear", dst, x, s.m, w, nil)
+				run(fmt.Sprintf("avx512-product-kc%d", kc), func() { k.product(p, dst, s.m, w.Rows, w.Cols, x, &op.b, nil) })
+			}
+		}
+	}
+	// Matrix-vector products on a weight far larger than the caches.
+	const n, kd = 65536, 896
+	for _, dt := range []DType{F32, BF16, F16} {
+		r := newRand(b)
+		w, _ := randWeights(b, r, n, kd, dt)
+		x := randSlice(r, kd)
+		dst := make([]float32, n)
+		for _, k := range []kernels{avx2Kernels(), avx512Kernels()} {
+			b.Run(fmt.Sprintf("gemv/%s/%s", dt, k.isa), func(b *testing.B) {
+				b.SetBytes(w.Bytes())
+				for b.Loop() {
+					k.linear(p, dst, x, 1, w, nil)
+				}
+			})
+		}
+	}
+}
+
+// TestAVX512Delegation pins which set runs what for the AVX-512 set (it runs
+// on any amd64 CPU: it only asks, it runs no AVX-512 code).
+func TestAVX512Delegation(t *testing.T) {
+	k512, k2 := avx512Kernels(), avx2Kernels()
+	for _, tc := range []struct {
+		rows int
+		want kernels
+	}{{1, k512}, {gemvMaxRows, k512}, {gemvMaxRows + 1, k2}, {avx512MinRows - 1, k2}, {avx512MinRows, k512}, {4096, k512}} {
+		if got := k512.forLinear(tc.rows); got != tc.want {
+			t.Errorf("forLinear(%d) = %v, want %v", tc.rows, got.isa, tc.want.isa)
+		}
+		if got := k2.forLinear(tc.rows); got != k2 {
+			t.Errorf("avx2 forLinear(%d) = %v", tc.rows, got.isa)
+		}
+	}
+	if k512.forRowInvariant() != k2 || k2.forRowInvariant() != k2 {
+		t.Error("row-invariant products must run in the AVX2 set")
+	}
+	if !k512.splitsX(BF16) || k512.splitsX(F32) || !k2.splitsX(BF16) {
+		t.Error("both vector sets split x for the BF16 matrix-vector kernel, and only for it")
+	}
+}
