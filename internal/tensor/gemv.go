@@ -101,7 +101,7 @@ type gemvX struct {
 
 // splitsX reports whether the kernel set's matrix-vector kernel for dtype reads
 // gemvX.split.
-func (k kernels) splitsX(dt DType) bool { return k.isa >= isaAVX2 && dt == BF16 }
+func (k kernels) splitsX(dt DType) bool { return k.vec().isa == isaAVX2 && dt == BF16 }
 
 // splitEvenOdd writes each 16-element block of src (len(src) a multiple of 16)
 // to dst as its 8 even-indexed elements followed by its 8 odd-indexed ones.

@@ -9,22 +9,25 @@ import (
 )
 
 func avx2Kernels() kernels   { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
-func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32} }
+// avx512Kernels' panel depth is 192: its 12×32 micro-kernel's B strip
+// (kc·32 floats) must share L1 with an A strip, and at 384 it alone fills a
+// 48 KiB L1. Measured on a 16-core Xeon (docs/PERFORMANCE.md, 16 threads):
+// 512×896×4864 at 768 against 616 GFLOP/s, 1024³ at 694 against 642.
+func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc: 192} }
 
 // avx512MinRows is the fewest rows for which the AVX-512 set runs Linear with
 // its own packed product; fewer go to the AVX2 set, whose in-place kernels
-// (gemmRows, the direct-A micro-kernel) beat the AVX-512 packed product there.
-// Measured on a 16-core Xeon with AVX-512 (docs/PERFORMANCE.md): 32×768×3072
-// ran at 571 against 389 GFLOP/s and 128×768×768 at 565 against 352 with the
-// AVX2 set, 512×512×512 alike, 1024³ and 512-token prefill faster with AVX-512.
-const avx512MinRows = 256
+// (the matrix-vector kernels, gemmRows up to gemmRowsMaxRows rows) read the
+// weights once for all the rows. Measured on a 16-core Xeon with AVX-512
+// (docs/PERFORMANCE.md): at panel depth 192 the AVX-512 packed product ran
+// 32×768×3072 as fast as the AVX2 set and 64×896×4864 and up faster.
+const avx512MinRows = gemmRowsMaxRows + 1
 
 // forLinear is the set that runs Linear of rows rows for k: k itself, except
-// the AVX-512 set hands products of few rows to the AVX2 set. Matrix-vector
-// products (rows ≤ gemvMaxRows) stay: the AVX-512 F32 kernel streams faster,
-// and dot4 already takes the AVX2 kernel for BF16 weights.
+// that the AVX-512 set hands products of few rows to the AVX2 set (with the
+// avx512vec tag, its own matrix-vector kernels keep rows ≤ gemvMaxRows).
 func (k kernels) forLinear(rows int) kernels {
-	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows {
+	if k.isa == isaAVX512 && rows < avx512MinRows && !(vec512 && rows <= gemvMaxRows) {
 		return avx2Kernels()
 	}
 	return k

@@ -73,3 +73,6 @@ func (k kernels) forLinear(rows int) kernels { return k }
 
 // forRowInvariant: the portable set runs every LinearRowInvariant itself.
 func (k kernels) forRowInvariant() kernels { return k }
+
+// vec: the portable set runs its own vector loops.
+func (k kernels) vec() kernels { return k }

@@ -26,8 +26,8 @@ func BenchmarkKernelSets(b *testing.B) {
 	p := NewPool(0)
 	defer p.Close()
 	shapes := []struct{ m, k, n int }{
-		{32, 768, 3072}, {64, 896, 4864}, {128, 768, 768}, {128, 896, 4864}, {256, 896, 4864},
-		{384, 384, 1536}, {512, 896, 4864}, {512, 512, 512}, {1024, 1024, 1024},
+		{8, 896, 4864}, {16, 896, 4864}, {32, 896, 4864}, {32, 768, 3072}, {64, 896, 4864},
+		{128, 768, 768}, {128, 896, 4864}, {384, 384, 1536}, {512, 896, 4864}, {1024, 1024, 1024},
 	}
 	for _, dt := range []DType{F32, BF16} {
 		for _, s := range shapes {
@@ -46,7 +46,7 @@ func BenchmarkKernelSets(b *testing.B) {
 			}
 			run("avx2", func() { avx2Kernels().linear(p, dst, x, s.m, w, nil) })
 			run("avx512", func() { avx512Kernels().linear(p, dst, x, s.m, w, nil) })
-			for _, kc := range []int{128, 192, 256, 384} {
+			for _, kc := range []int{192, 384} {
 				k := avx512Kernels()
 				k.kc = kc
 				op := linearOp("Linear", dst, x, s.m, w, nil)
@@ -76,10 +76,14 @@ func BenchmarkKernelSets(b *testing.B) {
 // on any amd64 CPU: it only asks, it runs no AVX-512 code).
 func TestAVX512Delegation(t *testing.T) {
 	k512, k2 := avx512Kernels(), avx2Kernels()
+	few := k2 // the set of matrix-vector products (rows ≤ gemvMaxRows)
+	if vec512 {
+		few = k512
+	}
 	for _, tc := range []struct {
 		rows int
 		want kernels
-	}{{1, k512}, {gemvMaxRows, k512}, {gemvMaxRows + 1, k2}, {avx512MinRows - 1, k2}, {avx512MinRows, k512}, {4096, k512}} {
+	}{{1, few}, {gemvMaxRows, few}, {gemvMaxRows + 1, k2}, {gemmRowsMaxRows, k2}, {gemmRowsMaxRows + 1, k512}, {4096, k512}} {
 		if got := k512.forLinear(tc.rows); got != tc.want {
 			t.Errorf("forLinear(%d) = %v, want %v", tc.rows, got.isa, tc.want.isa)
 		}
@@ -90,7 +94,10 @@ func TestAVX512Delegation(t *testing.T) {
 	if k512.forRowInvariant() != k2 || k2.forRowInvariant() != k2 {
 		t.Error("row-invariant products must run in the AVX2 set")
 	}
-	if !k512.splitsX(BF16) || k512.splitsX(F32) || !k2.splitsX(BF16) {
-		t.Error("both vector sets split x for the BF16 matrix-vector kernel, and only for it")
+	if (k512.vec() == k512) != vec512 || k2.vec() != k2 {
+		t.Error("the AVX-512 set's vector kernels are the AVX2 ones unless built with avx512vec")
+	}
+	if k512.splitsX(BF16) == vec512 || k512.splitsX(F32) || !k2.splitsX(BF16) {
+		t.Error("x is split exactly for the AVX2 BF16 matrix-vector kernel")
 	}
 }

@@ -7,7 +7,22 @@ import "unsafe"
 // Go wrappers of the vector assembly: bounds checks, the part of each loop that
 // is a whole number of vectors in assembly, the tail in Go.
 
+// vec is the set whose vector kernels (dot products, axpy, the matrix-vector
+// kernels) k runs: the AVX-512 set runs the AVX2 ones unless built with the
+// avx512vec tag. On a 16-core Xeon with AVX-512 (docs/PERFORMANCE.md) decode
+// with the 512-bit vector kernels was no faster for F32 weights and slower for
+// BF16; 512-bit instructions in a memory-bound loop buy no bandwidth and can
+// cost the core its clock. The AVX-512 set's packed products keep their
+// 512-bit micro-kernel, where the arithmetic is the bound.
+func (k kernels) vec() kernels {
+	if k.isa == isaAVX512 && !vec512 {
+		return avx2Kernels()
+	}
+	return k
+}
+
 func (k kernels) dot(a, b []float32) float32 {
+	k = k.vec()
 	n := len(a)
 	b = b[:n]
 	var s float32
@@ -29,6 +44,7 @@ func (k kernels) dot(a, b []float32) float32 {
 }
 
 func (k kernels) dotBF16(x []float32, w []uint16) float32 {
+	k = k.vec()
 	n := len(x)
 	w = w[:n]
 	var s float32
@@ -50,6 +66,7 @@ func (k kernels) dotBF16(x []float32, w []uint16) float32 {
 }
 
 func (k kernels) dotF16(x []float32, w []uint16) float32 {
+	k = k.vec()
 	n := len(x)
 	w = w[:n]
 	var s float32
@@ -71,6 +88,7 @@ func (k kernels) dotF16(x []float32, w []uint16) float32 {
 }
 
 func (k kernels) axpy(alpha float32, x, y []float32) {
+	k = k.vec()
 	n := len(x)
 	y = y[:n]
 	m := 0
@@ -140,6 +158,7 @@ func (k kernels) swiglu(dst, gate, up []float32) {
 // dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x.x)] with row
 // stride b.ld), reading x once for the four rows.
 func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
+	k = k.vec()
 	n := len(x.x)
 	m := n &^ 15 // both vector sets take whole 16-element blocks
 	off := j0 * b.ld
@@ -166,12 +185,12 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			return
 		case BF16:
 			_ = b.u16[last]
-			// Both vector sets run the AVX2 kernel: on a 16-core Xeon
-			// with AVX-512 it decoded 82-88 tokens/s against 67-70 with
-			// dot4BF16AVX512 (the split x and the prefetch; see
-			// docs/PERFORMANCE.md).
-			_ = x.split[m-1]
-			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
+			if k.isa == isaAVX512 {
+				dot4BF16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
+			} else {
+				_ = x.split[m-1]
+				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
+			}
 		case F16:
 			_ = b.u16[last]
 			if k.isa == isaAVX512 {
@@ -192,6 +211,7 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 
 // axpy4 adds Σ_r alpha[r]·b[r*ldb : r*ldb+len(y)] to y for r < 4.
 func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
+	k = k.vec()
 	n := len(y)
 	_ = b[3*ldb+n-1]
 	m := 0
