@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-func avx2Kernels() kernels   { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
+func avx2Kernels() kernels { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
+
 // avx512Kernels' panel depth is 192: its 12×32 micro-kernel's B strip
 // (kc·32 floats) must share L1 with an A strip, and at 384 it alone fills a
 // 48 KiB L1. Measured on a 16-core Xeon (docs/PERFORMANCE.md, 16 threads):
