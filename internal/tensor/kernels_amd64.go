@@ -25,10 +25,11 @@ func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc
 const avx512MinRows = gemmRowsMaxRows + 1
 
 // forLinear is the set that runs Linear of rows rows for k: k itself, except
-// that the AVX-512 set hands products of few rows to the AVX2 set (with the
-// avx512vec tag, its own matrix-vector kernels keep rows ≤ gemvMaxRows).
+// that the AVX-512 set hands products of more than gemvMaxRows and fewer than
+// avx512MinRows rows to the AVX2 set (its matrix-vector products stay: dot4
+// picks the kernel per dtype).
 func (k kernels) forLinear(rows int) kernels {
-	if k.isa == isaAVX512 && rows < avx512MinRows && !(vec512 && rows <= gemvMaxRows) {
+	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows {
 		return avx2Kernels()
 	}
 	return k

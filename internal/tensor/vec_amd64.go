@@ -7,13 +7,16 @@ import "unsafe"
 // Go wrappers of the vector assembly: bounds checks, the part of each loop that
 // is a whole number of vectors in assembly, the tail in Go.
 
-// vec is the set whose vector kernels (dot products, axpy, the matrix-vector
-// kernels) k runs: the AVX-512 set runs the AVX2 ones unless built with the
-// avx512vec tag. On a 16-core Xeon with AVX-512 (docs/PERFORMANCE.md) decode
-// with the 512-bit vector kernels was no faster for F32 weights and slower for
-// BF16; 512-bit instructions in a memory-bound loop buy no bandwidth and can
-// cost the core its clock. The AVX-512 set's packed products keep their
-// 512-bit micro-kernel, where the arithmetic is the bound.
+// vec is the set whose vector kernels (dot products, axpy, the 16-bit
+// matrix-vector kernels) k runs: the AVX-512 set runs the AVX2 ones unless
+// built with the avx512vec tag; its F32 matrix-vector kernel is 512-bit in
+// both builds. Measured on a 16-core Xeon with AVX-512 over three runs
+// (docs/PERFORMANCE.md): batch-1 decode with 512-bit F32 matrix-vector
+// products ran 5-10% faster than with the AVX2 kernel, and with the 512-bit
+// BF16 one 15-25% slower than with the AVX2 kernel (which reads x split into
+// even and odd halves and prefetches); 512-bit instructions in a memory-bound
+// loop buy no bandwidth and can cost the core its clock. The AVX-512 set's
+// packed products keep their 512-bit micro-kernel, where arithmetic bounds.
 func (k kernels) vec() kernels {
 	if k.isa == isaAVX512 && !vec512 {
 		return avx2Kernels()
@@ -158,7 +161,6 @@ func (k kernels) swiglu(dst, gate, up []float32) {
 // dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x.x)] with row
 // stride b.ld), reading x once for the four rows.
 func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
-	k = k.vec()
 	n := len(x.x)
 	m := n &^ 15 // both vector sets take whole 16-element blocks
 	off := j0 * b.ld
@@ -185,7 +187,7 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			return
 		case BF16:
 			_ = b.u16[last]
-			if k.isa == isaAVX512 {
+			if k.vec().isa == isaAVX512 {
 				dot4BF16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
 			} else {
 				_ = x.split[m-1]
@@ -193,7 +195,7 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			}
 		case F16:
 			_ = b.u16[last]
-			if k.isa == isaAVX512 {
+			if k.vec().isa == isaAVX512 {
 				dot4F16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
 			} else {
 				gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, &out[0])
