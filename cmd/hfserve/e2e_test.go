@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"golang.org/x/sys/cpu"
 )
 
 // buildBinary compiles cmd/hfserve once per test binary run.
@@ -367,6 +369,60 @@ func TestE2EAdminModelLifecycle(t *testing.T) {
 	}
 	if code := postStatus(t, p.baseURL+"/admin/models/llama/explode"); code != http.StatusNotFound && code != http.StatusBadRequest {
 		t.Fatalf("unknown action: status %d", code)
+	}
+	p.stop(t)
+}
+
+// TestE2EKernelsSetting: the kernels setting reaches the tensor package (the
+// hardware report names the set, and the built-in model still tells its story
+// on the portable kernels), a name that is not a set fails like any bad
+// setting, and a set this CPU lacks stops the start with a clear message.
+func TestE2EKernelsSetting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--kernels", "neon")
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "kernels") {
+		t.Fatalf("--kernels neon: want exit code 2 naming kernels, got %v: %s", err, out)
+	}
+	if runtime.GOARCH == "amd64" && !cpu.X86.HasAVX512F {
+		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0")
+		cmd.Env = []string{"HOME=" + t.TempDir(), "HFSERVE_KERNELS=avx512"}
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), `HFSERVE_KERNELS="avx512": this CPU or build runs only`) {
+			t.Fatalf("HFSERVE_KERNELS=avx512 without AVX-512: want a refusal, got %v: %s", err, out)
+		}
+	}
+
+	p := startServer(t, nil, "--kernels", "go")
+	var hw struct {
+		KernelSet string `json:"kernel_set"`
+	}
+	getJSON(t, p.baseURL+"/admin/hardware", http.StatusOK, &hw)
+	if hw.KernelSet != "go" {
+		t.Fatalf("--kernels go: kernel_set %q", hw.KernelSet)
+	}
+	client := openai.NewClient(option.WithBaseURL(p.baseURL+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	comp, err := client.Completions.New(ctx, openai.CompletionNewParams{
+		Model:       "stories260k",
+		Prompt:      openai.CompletionNewParamsPromptUnion{OfString: openai.String("Once upon a time")},
+		MaxTokens:   openai.Int(12),
+		Temperature: openai.Float(0),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comp.Choices) != 1 || !strings.Contains(comp.Choices[0].Text, "Lily") {
+		t.Fatalf("portable kernels: completion %+v, want karpathy's story (Lily)", comp.Choices)
 	}
 	p.stop(t)
 }
