@@ -392,6 +392,12 @@ func TestE2EKernelsSetting(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "kernels") {
 		t.Fatalf("--kernels neon: want exit code 2 naming kernels, got %v: %s", err, out)
 	}
+	// run (generation without a server) refuses a bad value the same way.
+	cmd = exec.Command(bin, "run", "builtin", "Once upon a time")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "HFSERVE_KERNELS=neon"}
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), `HFSERVE_KERNELS="neon": not a kernel set`) {
+		t.Fatalf("run with HFSERVE_KERNELS=neon: want a refusal, got %v: %s", err, out)
+	}
 	if runtime.GOARCH == "amd64" && !cpu.X86.HasAVX512F {
 		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0")
 		cmd.Env = []string{"HOME=" + t.TempDir(), "HFSERVE_KERNELS=avx512"}

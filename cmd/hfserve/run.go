@@ -78,6 +78,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The kernel set follows HFSERVE_KERNELS as serve's does; a value this
+	// CPU cannot honour is an error here too, not a silent fallback.
+	if err := tensor.CheckKernelsEnv(); err != nil {
+		return fmt.Errorf("kernels: %w", err)
+	}
 	pool := tensor.NewPool(0)
 	defer pool.Close()
 	manager, err := serving.NewManager(serving.ManagerOptions{Catalog: catalog, Load: serving.RuntimeLoader(pool), KeepAlive: -1})
