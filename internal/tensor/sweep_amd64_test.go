@@ -4,6 +4,8 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -96,5 +98,79 @@ func TestAVX512Delegation(t *testing.T) {
 	}
 	if k512.splitsX(BF16) == vec512 || k512.splitsX(F32) || !k2.splitsX(BF16) {
 		t.Error("x is split exactly for the AVX2 BF16 matrix-vector kernel")
+	}
+}
+
+// threadCounts is 1, 2, 4, … up to the CPUs this process may use, and that
+// count itself.
+func threadCounts() []int {
+	n := runtime.GOMAXPROCS(0)
+	var ts []int
+	for t := 1; t < n; t *= 2 {
+		ts = append(ts, t)
+	}
+	return append(ts, n)
+}
+
+// BenchmarkMicroKernelCores runs each set's micro-kernel on cache-resident
+// strips on t cores at once (one locked goroutine each) and reports the
+// aggregate GFLOP/s. Against t × the one-core rate it shows what the cores
+// share: clock limits under wide vector load, or logical CPUs that are
+// hyperthreads of fewer physical cores (then the aggregate stops growing at
+// the physical count).
+func BenchmarkMicroKernelCores(b *testing.B) {
+	for _, k := range availableKernels()[1:] {
+		for _, t := range threadCounts() {
+			b.Run(fmt.Sprintf("%s/threads%d", k.isa, t), func(b *testing.B) {
+				const kc, reps = 256, 2000
+				r := newRand(b)
+				a, bs := randSlice(r, kc*k.mr), randSlice(r, kc*k.nr)
+				start := time.Now()
+				for b.Loop() {
+					var wg sync.WaitGroup
+					for range t {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							runtime.LockOSThread()
+							defer runtime.UnlockOSThread()
+							c := make([]float32, k.mr*k.nr)
+							for range reps {
+								k.micro(kc, a, bs, c, k.nr)
+							}
+						}()
+					}
+					wg.Wait()
+				}
+				flops := 2 * float64(k.mr*k.nr*kc) * reps * float64(t) * float64(b.N)
+				b.ReportMetric(flops/time.Since(start).Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkLinearScaling runs Linear with each vector set on pools of 1, 2,
+// 4, … workers: how the packed products scale with cores (per-core rate =
+// GFLOP/s ÷ threads), next to BenchmarkMicroKernelCores's ceiling.
+func BenchmarkLinearScaling(b *testing.B) {
+	shapes := []struct{ m, k, n int }{{512, 896, 4864}, {1024, 1024, 1024}}
+	for _, k := range availableKernels()[1:] {
+		for _, s := range shapes {
+			r := newRand(b)
+			w, _ := randWeights(b, r, s.n, s.k, F32)
+			x := randSlice(r, s.m*s.k)
+			dst := make([]float32, s.m*s.n)
+			for _, t := range threadCounts() {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d/threads%d", k.isa, s.m, s.k, s.n, t), func(b *testing.B) {
+					p := NewPool(t)
+					defer p.Close()
+					start := time.Now()
+					for b.Loop() {
+						k.linear(p, dst, x, s.m, w, nil)
+					}
+					reportGFLOPS(b, s.m, s.k, s.n, time.Since(start))
+				})
+			}
+		}
 	}
 }

@@ -15,7 +15,9 @@
 #
 # What run does, with every kernel set the CPU has (HFSERVE_KERNELS caps it):
 # every engine test package; BenchmarkKernelSets (the sets side by side, the
-# AVX-512 packed product at two panel depths); OpenBLAS side by side; then the
+# AVX-512 packed product at two panel depths); the micro-kernels on 1..all
+# cores at once and the products' scaling with workers (is the per-core rate
+# the kernel's, the clock's or the scheduling's); OpenBLAS side by side; then the
 # Qwen2.5-0.5B-shaped decode and 512-token prefill (ours with auto, with the
 # avx512vec build and with avx2; llama.cpp; PyTorch) and the MiniLM-shaped
 # encoder (ours; PyTorch; ONNX Runtime), at all of the machine's threads.
@@ -86,6 +88,8 @@ done
 
 sec kernel sets, $T threads
 (cd internal/tensor && timeout 150 "$B/tensor.test" -test.run '^$' -test.bench KernelSets -test.benchtime 0.15s 2>&1 | grep -E '^Benchmark|ok|FAIL|skip')
+sec micro-kernel on 1..$T cores at once, products on pools of 1..$T workers
+(cd internal/tensor && timeout 120 "$B/tensor.test" -test.run '^$' -test.bench 'MicroKernel$|MicroKernelCores|LinearScaling' -test.benchtime 0.2s 2>&1 | grep -E '^Benchmark')
 sec OpenBLAS side by side, $T threads
 (cd internal/tensor/openblas && timeout 60 "$B/openblas.test" -test.run '^$' -test.bench SideBySide -test.benchtime 0.3s 2>&1 | grep -E '^Benchmark')
 
