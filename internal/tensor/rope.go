@@ -107,14 +107,23 @@ func (r *RoPE) HeadDim() int { return r.headDim }
 // (max(positions)+1), as in transformers; call Apply once per sequence to keep a
 // sequence's result independent of its batch.
 func (r *RoPE) Apply(x []float32, nHeads int, positions []int) {
+	seqLen := 0
+	for _, p := range positions {
+		seqLen = max(seqLen, p+1)
+	}
+	r.ApplyLen(x, nHeads, positions, seqLen)
+}
+
+// ApplyLen is Apply with the sequence length dynamic scaling uses given
+// rather than taken from positions: a caller that rotates one sequence's
+// rows in parts (in parallel) passes the whole sequence's max(positions)+1 to
+// every part, so that the parts get the frequencies Apply would give the
+// whole. Without dynamic scaling seqLen is not used.
+func (r *RoPE) ApplyLen(x []float32, nHeads int, positions []int, seqLen int) {
 	stride := nHeads * r.headDim
 	checkLen("RoPE.Apply", "x", len(x), len(positions)*stride)
 	invFreq, useTable := r.invFreq, true
 	if r.scaling.Type == "dynamic" {
-		seqLen := 0
-		for _, p := range positions {
-			seqLen = max(seqLen, p+1)
-		}
 		if seqLen > r.maxPositions {
 			invFreq, useTable = make([]float32, r.half), false
 			r.dynamicInvFreq(invFreq, seqLen)

@@ -155,3 +155,45 @@ func TestNewRoPEErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRoPEApplyLenParts rotates a sequence past max_position_embeddings with
+// dynamic scaling whole and in parts: parts given the whole sequence's length
+// (ApplyLen) match the whole bit for bit, parts left to find their own
+// length (Apply) do not — which is why a caller that splits a sequence must
+// pass it.
+func TestRoPEApplyLenParts(t *testing.T) {
+	const heads, hd, n = 2, 8, 40
+	r, err := NewRoPE(hd, 10000, RoPEScaling{Type: "dynamic", Factor: 2}, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := newRand(t)
+	x := randSlice(rnd, n*heads*hd)
+	pos := make([]int, n)
+	for i := range pos {
+		pos[i] = i
+	}
+	whole := append([]float32(nil), x...)
+	r.Apply(whole, heads, pos)
+	parts, own := append([]float32(nil), x...), append([]float32(nil), x...)
+	w := heads * hd
+	for lo := 0; lo < n; lo += 12 {
+		hi := min(n, lo+12)
+		r.ApplyLen(parts[lo*w:hi*w], heads, pos[lo:hi], n)
+		r.Apply(own[lo*w:hi*w], heads, pos[lo:hi])
+	}
+	same := func(a, b []float32) bool {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(parts, whole) {
+		t.Error("ApplyLen in parts differs from Apply on the whole sequence")
+	}
+	if same(own, whole) {
+		t.Error("Apply in parts matches the whole: the test no longer exercises dynamic scaling")
+	}
+}

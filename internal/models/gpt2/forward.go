@@ -58,26 +58,38 @@ func newScratch(cfg *Config, rows int) *scratch {
 
 // block runs layer i on x in place:
 // x += proj(attn(split(c_attn(ln_1(x))))); x += c_proj(act(c_fc(ln_2(x)))).
+// The row-wise steps (norms, residual adds, the q|k|v split) are split by rows
+// over the pool when there are enough rows (models.ForRows); rows are
+// independent in all of them, so the split changes no result.
 func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 	cfg, l, p := m.cfg, &m.layers[i], m.pool
-	n, h := st.Rows, cfg.HiddenSize
-	tensor.LayerNorm(s.h, x, l.ln1W, l.ln1B, n, cfg.LayerNormEps)
+	n, h, eps := st.Rows, cfg.HiddenSize, cfg.LayerNormEps
+	models.ForRows(p, n, h, func(lo, hi int) {
+		tensor.LayerNorm(s.h[lo*h:hi*h], x[lo*h:hi*h], l.ln1W, l.ln1B, hi-lo, eps)
+	})
 	tensor.Linear(p, s.qkv, s.h, n, l.attn, l.attnB)
-	for r := 0; r < n; r++ {
-		row := s.qkv[r*3*h:]
-		copy(s.q[r*h:(r+1)*h], row[:h])
-		copy(s.k[r*h:(r+1)*h], row[h:2*h])
-		copy(s.v[r*h:(r+1)*h], row[2*h:3*h])
-	}
+	models.ForRows(p, n, 3*h, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := s.qkv[r*3*h:]
+			copy(s.q[r*h:(r+1)*h], row[:h])
+			copy(s.k[r*h:(r+1)*h], row[h:2*h])
+			copy(s.v[r*h:(r+1)*h], row[2*h:3*h])
+		}
+	})
 	m.attn[i].Causal(p, st, i, s.att, s.q, s.k, s.v)
 	tensor.Linear(p, s.h, s.att, n, l.proj, l.projB)
-	tensor.Add(x, x, s.h)
-
-	tensor.LayerNorm(s.h, x, l.ln2W, l.ln2B, n, cfg.LayerNormEps)
+	models.ForRows(p, n, h, func(lo, hi int) {
+		xs, hs := x[lo*h:hi*h], s.h[lo*h:hi*h]
+		tensor.Add(xs, xs, hs)
+		tensor.LayerNorm(hs, xs, l.ln2W, l.ln2B, hi-lo, eps)
+	})
 	tensor.Linear(p, s.fc, s.h, n, l.fc, l.fcB)
 	m.act.Apply(p, s.fc, n)
 	tensor.Linear(p, s.h, s.fc, n, l.fcProj, l.fcProjB)
-	tensor.Add(x, x, s.h)
+	models.ForRows(p, n, h, func(lo, hi int) {
+		xs := x[lo*h : hi*h]
+		tensor.Add(xs, xs, s.h[lo*h:hi*h])
+	})
 }
 
 // outputs applies ln_f to the rows that produce output and, for logits, the

@@ -64,40 +64,67 @@ func newScratch(cfg *Config, rows int) *scratch {
 
 // block runs decoder layer i on x in place:
 // x += o(attn(rope(q(n(x))), rope(k(n(x))), v(n(x)))); x += down(act(gate(n(x)))·up(n(x))).
+// The row-wise steps (norms, residual adds, RoPE, the activation) are split by
+// rows over the pool when there are enough rows (models.ForRows): on many
+// cores a prompt's serial element-wise work would otherwise cost as much as
+// a good part of its matrix products. Rows are independent in all of them,
+// so the split changes no result.
 func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 	cfg, l, p := m.cfg, &m.layers[i], m.pool
-	n, h := st.Rows, cfg.HiddenSize
+	n, h, eps := st.Rows, cfg.HiddenSize, cfg.RMSNormEps
 	qDim := cfg.NumHeads * cfg.HeadDim
 	hs := s.h[:n*h]
-	tensor.RMSNorm(hs, x, l.inNorm, n, cfg.RMSNormEps)
+	models.ForRows(p, n, h, func(lo, hi int) {
+		tensor.RMSNorm(hs[lo*h:hi*h], x[lo*h:hi*h], l.inNorm, hi-lo, eps)
+	})
 	tensor.LinearMulti(p, hs, n,
 		tensor.Projection{Dst: s.q, W: l.q, Bias: l.qBias},
 		tensor.Projection{Dst: s.k, W: l.k, Bias: l.kBias},
 		tensor.Projection{Dst: s.v, W: l.v, Bias: l.vBias})
 	if l.qNorm != nil {
 		// Qwen3 normalises each head's vector before RoPE.
-		tensor.RMSNorm(s.q, s.q, l.qNorm, n*cfg.NumHeads, cfg.RMSNormEps)
-		tensor.RMSNorm(s.k, s.k, l.kNorm, n*cfg.NumKVHeads, cfg.RMSNormEps)
+		headNorm(p, s.q, l.qNorm, n*cfg.NumHeads, eps)
+		headNorm(p, s.k, l.kNorm, n*cfg.NumKVHeads, eps)
 	}
 	m.applyRoPE(st, s.q, cfg.NumHeads)
 	m.applyRoPE(st, s.k, cfg.NumKVHeads)
 	m.attn[i].Causal(p, st, i, s.att, s.q, s.k, s.v)
 	out := s.h[:n*h]
 	tensor.Linear(p, out, s.att[:n*qDim], n, l.o, l.oBias)
-	tensor.Add(x, x, out)
-
-	tensor.RMSNorm(hs, x, l.postNorm, n, cfg.RMSNormEps)
+	models.ForRows(p, n, h, func(lo, hi int) {
+		xs := x[lo*h : hi*h]
+		tensor.Add(xs, xs, out[lo*h:hi*h])
+		tensor.RMSNorm(hs[lo*h:hi*h], xs, l.postNorm, hi-lo, eps)
+	})
 	tensor.LinearMulti(p, hs, n,
 		tensor.Projection{Dst: s.gate, W: l.gate, Bias: l.gateBias},
 		tensor.Projection{Dst: s.up, W: l.up, Bias: l.upBias})
+	in := cfg.IntermediateSize
 	if cfg.Act == "silu" || cfg.Act == "swish" {
-		tensor.SwiGLU(s.gate, s.gate, s.up)
+		models.ForRows(p, n, in, func(lo, hi int) {
+			g := s.gate[lo*in : hi*in]
+			tensor.SwiGLU(g, g, s.up[lo*in:hi*in])
+		})
 	} else {
-		m.act.Apply(p, s.gate, n)
-		tensor.Mul(s.gate, s.gate, s.up)
+		m.act.Apply(p, s.gate[:n*in], n)
+		models.ForRows(p, n, in, func(lo, hi int) {
+			g := s.gate[lo*in : hi*in]
+			tensor.Mul(g, g, s.up[lo*in:hi*in])
+		})
 	}
 	tensor.Linear(p, out, s.gate, n, l.down, l.downBias)
-	tensor.Add(x, x, out)
+	models.ForRows(p, n, h, func(lo, hi int) {
+		xs := x[lo*h : hi*h]
+		tensor.Add(xs, xs, out[lo*h:hi*h])
+	})
+}
+
+// headNorm is RMSNorm over rows head vectors of x in place, split over p.
+func headNorm(p *tensor.Pool, x, w []float32, rows int, eps float32) {
+	d := len(w)
+	models.ForRows(p, rows, d, func(lo, hi int) {
+		tensor.RMSNorm(x[lo*d:hi*d], x[lo*d:hi*d], w, hi-lo, eps)
+	})
 }
 
 // outputs applies the final norm to the rows that produce output and, for
@@ -121,13 +148,24 @@ func (m *Model) outputs(st *models.Step, x []float32, hidden bool) []float32 {
 }
 
 // applyRoPE rotates x [Rows, heads, HeadDim] sequence by sequence, so that
-// dynamic NTK scaling sees each sequence's own length, never its batch's.
+// dynamic NTK scaling sees each sequence's own length, never its batch's; a
+// long sequence's rows are split over the pool, every part with the whole
+// sequence's length.
 func (m *Model) applyRoPE(st *models.Step, x []float32, heads int) {
 	w := heads * m.cfg.HeadDim
 	for i := 0; i < st.Seqs(); i++ {
 		first, end := st.SeqRows(i)
-		if first < end {
-			m.rope.Apply(x[first*w:end*w], heads, st.Positions[first:end])
+		if first >= end {
+			continue
 		}
+		pos := st.Positions[first:end]
+		seqLen := 0
+		for _, p := range pos {
+			seqLen = max(seqLen, p+1)
+		}
+		xs := x[first*w : end*w]
+		models.ForRows(m.pool, end-first, w, func(lo, hi int) {
+			m.rope.ApplyLen(xs[lo*w:hi*w], heads, pos[lo:hi], seqLen)
+		})
 	}
 }
