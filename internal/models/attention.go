@@ -35,10 +35,17 @@ type causalTask struct{ seq, head, i0, i1 int }
 // are [Rows, KVHeads*HeadDim], out is [Rows, Heads*HeadDim].
 func (a *Attention) Causal(pool *tensor.Pool, st *Step, layer int, out, q, k, v []float32) {
 	a.store(st, layer, k, v)
+	// A block's cost grows with its keys, so a prompt's last blocks cost the
+	// most: they are listed first, so that the workers, claiming tasks in
+	// order, start the longest ones first and end together (on 16 workers a
+	// 512-token prompt has 32 tasks of 1 to 16 units).
 	var tasks []causalTask
 	for s := 0; s < st.Seqs(); s++ {
 		first, end := st.SeqRows(s)
-		for i0 := 0; i0 < end-first; i0 += queryBlock {
+		if end <= first {
+			continue
+		}
+		for i0 := (end - first - 1) / queryBlock * queryBlock; i0 >= 0; i0 -= queryBlock {
 			i1 := min(i0+queryBlock, end-first)
 			for h := 0; h < a.KVHeads; h++ {
 				tasks = append(tasks, causalTask{seq: s, head: h, i0: i0, i1: i1})
