@@ -1,6 +1,7 @@
 package server
 
 import (
+	pathpkg "path"
 	"strings"
 
 	"hfserve/internal/auth"
@@ -53,6 +54,10 @@ func routeAccessFor(pattern, path string, metricsRequireKey bool) routeAccess {
 	}
 	if pattern != "" {
 		_, path, _ = strings.Cut(pattern, " ")
+	} else {
+		// No route: judge the path the mux would clean it to, so that
+		// "/../admin/x" is as much an admin path as "/admin/x".
+		path = canonicalPath(path)
 	}
 	if path == "/admin" || strings.HasPrefix(path, "/admin/") {
 		return accessAdmin
@@ -77,4 +82,17 @@ func (a routeAccess) scope() auth.Scope {
 // work that usage accounting counts.
 func (a routeAccess) countsUsage() bool {
 	return a == accessInference || a == accessEmbeddings
+}
+
+// canonicalPath is p as net/http's ServeMux cleans it before matching: "."
+// and ".." elements and doubled slashes removed, a trailing slash kept.
+func canonicalPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := pathpkg.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
