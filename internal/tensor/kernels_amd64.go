@@ -13,7 +13,8 @@ func avx2Kernels() kernels { return kernels{isa: isaAVX2, mr: 6, nr: 16} }
 // avx512Kernels' panel depth is 192: its 12×32 micro-kernel's B strip
 // (kc·32 floats) must share L1 with an A strip, and at 384 it alone fills a
 // 48 KiB L1. Measured on a 16-core Xeon (docs/PERFORMANCE.md, 16 threads):
-// 512×896×4864 at 768 against 616 GFLOP/s, 1024³ at 694 against 642.
+// 512×896×4864 at 768 against 616 GFLOP/s, 1024³ at 694 against 642 in one
+// run; within the noise (±15% there) in the next.
 func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc: 192} }
 
 // avx512MinRows is the fewest rows for which the AVX-512 set runs Linear with
@@ -21,7 +22,9 @@ func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc
 // (the matrix-vector kernels, gemmRows up to gemmRowsMaxRows rows) read the
 // weights once for all the rows. Measured on a 16-core Xeon with AVX-512
 // (docs/PERFORMANCE.md): at panel depth 192 the AVX-512 packed product ran
-// 32×768×3072 as fast as the AVX2 set and 64×896×4864 and up faster.
+// 8, 16 and 32 rows of 896×4864 at 0.46×, 0.58× and 0.85× the AVX2 set,
+// 64 and 128 rows at 1.27× and 1.31×; the small 128×768×768 was the one
+// larger product it ran slower (0.88×).
 const avx512MinRows = gemmRowsMaxRows + 1
 
 // forLinear is the set that runs Linear of rows rows for k: k itself, except
