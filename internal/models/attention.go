@@ -26,8 +26,19 @@ type Attention struct {
 // a task's score buffer for long prompts while giving the pool enough tasks.
 const queryBlock = 32
 
-// causalTask is one (sequence, kv head, block of query tokens) unit of work.
-type causalTask struct{ seq, head, i0, i1 int }
+// keyChunk is the most keys one single-query attention task reads. A decoding
+// token's keys are split into chunks of this many, attended in parallel and
+// merged (split-key or "flash-decoding" attention): otherwise a sequence's
+// decode attention has one task per KV head — two for Qwen2.5-0.5B — and a
+// long context's attention runs on two cores however many the pool has. The
+// split depends only on how many keys the query sees, never on the batch or
+// the worker count, so a sequence's results depend on neither.
+const keyChunk = 512
+
+// causalTask is one (sequence, kv head, block of query tokens) unit of work;
+// a block of one query token is split further into key chunks: chunk of
+// chunks, whose partial result goes to partial slot part when chunks > 1.
+type causalTask struct{ seq, head, i0, i1, chunk, chunks, part int }
 
 // Causal stores this layer's keys and values for the step's new tokens in
 // their caches and computes causal attention for every new token against
@@ -38,8 +49,10 @@ func (a *Attention) Causal(pool *tensor.Pool, st *Step, layer int, out, q, k, v 
 	// A block's cost grows with its keys, so a prompt's last blocks cost the
 	// most: they are listed first, so that the workers, claiming tasks in
 	// order, start the longest ones first and end together (on 16 workers a
-	// 512-token prompt has 32 tasks of 1 to 16 units).
-	var tasks []causalTask
+	// 512-token prompt has 32 tasks of 1 to 16 units). Single-query chunks,
+	// the cheapest, come last.
+	var tasks, chunks []causalTask
+	parts := 0
 	for s := 0; s < st.Seqs(); s++ {
 		first, end := st.SeqRows(s)
 		if end <= first {
@@ -47,17 +60,82 @@ func (a *Attention) Causal(pool *tensor.Pool, st *Step, layer int, out, q, k, v 
 		}
 		for i0 := (end - first - 1) / queryBlock * queryBlock; i0 >= 0; i0 -= queryBlock {
 			i1 := min(i0+queryBlock, end-first)
+			if i1-i0 > 1 {
+				for h := 0; h < a.KVHeads; h++ {
+					tasks = append(tasks, causalTask{seq: s, head: h, i0: i0, i1: i1})
+				}
+				continue
+			}
+			lo, hi := a.visibleKeys(st, s, i0)
+			n := (hi - lo + keyChunk - 1) / keyChunk
 			for h := 0; h < a.KVHeads; h++ {
-				tasks = append(tasks, causalTask{seq: s, head: h, i0: i0, i1: i1})
+				for c := range n {
+					chunks = append(chunks, causalTask{seq: s, head: h, i0: i0, i1: i1, chunk: c, chunks: n, part: parts})
+					if n > 1 {
+						parts++
+					}
+				}
 			}
 		}
+	}
+	tasks = append(tasks, chunks...)
+	rep := a.Heads / a.KVHeads
+	var sc *splitScratch
+	if parts > 0 {
+		sc = st.splitScratch(parts, rep, a.HeadDim)
 	}
 	pool.For(len(tasks), 1, func(lo, hi int) {
 		var buf attnScratch
 		for _, t := range tasks[lo:hi] {
-			a.causalBlock(&buf, st, layer, t, out, q)
+			if t.i1-t.i0 > 1 {
+				a.causalBlock(&buf, st, layer, t, out, q)
+			} else {
+				a.attendChunk(&buf, st, layer, t, out, q, sc)
+			}
 		}
 	})
+	if parts == 0 {
+		return
+	}
+	// Merge each split query's chunks: the chunks of one (sequence, head)
+	// are consecutive in chunks, their parts numbered in order.
+	var merges []causalTask
+	for _, t := range chunks {
+		if t.chunks > 1 && t.chunk == 0 {
+			merges = append(merges, t)
+		}
+	}
+	pool.For(len(merges), 1, func(lo, hi int) {
+		for _, t := range merges[lo:hi] {
+			a.mergeChunks(st, t, out, sc)
+		}
+	})
+}
+
+// visibleKeys returns the cache positions [lo, hi) that query token i of
+// sequence s (an index among its new tokens) attends to.
+func (a *Attention) visibleKeys(st *Step, s, i int) (lo, hi int) {
+	pos := st.batch.Seqs[s].Cache.n + i
+	if a.Window > 0 {
+		lo = max(0, pos-a.Window+1)
+	}
+	return lo, pos + 1
+}
+
+// splitScratch holds the partial results of split single-query attention:
+// for part p and query head j of its group, out[(p·rep+j)·hd:][:hd] is the
+// softmax-weighted sum of the chunk's values, and maxes and sums the chunk's
+// softmax statistics.
+type splitScratch struct{ out, maxes, sums []float32 }
+
+// splitScratch returns the step's split-attention scratch sized for parts
+// partial results of rep heads of width hd (reused across layers).
+func (st *Step) splitScratch(parts, rep, hd int) *splitScratch {
+	sc := &st.split
+	sc.out = grow(sc.out, parts*rep*hd)
+	sc.maxes = grow(sc.maxes, parts*rep)
+	sc.sums = grow(sc.sums, parts*rep)
+	return sc
 }
 
 // store copies the new keys and values into the caches, head-major.
@@ -105,16 +183,6 @@ func (a *Attention) causalBlock(buf *attnScratch, st *Step, layer int, t causalT
 	rows := (t.i1 - t.i0) * rep
 	qDim := a.Heads * hd
 	ck, cv := c.head(layer, t.head)
-	if t.i1-t.i0 == 1 {
-		// One query (decoding): each head of the group attends to its
-		// visible keys [lo, hi) in place in the cache.
-		buf.scores = grow(buf.scores, nk)
-		for j := 0; j < rep; j++ {
-			r := (first+t.i0)*qDim + (t.head*rep+j)*hd
-			tensor.Attend(out[r:r+hd], q[r:r+hd], ck[lo*hd:], cv[lo*hd:], hd, nk, a.Scale, nil, buf.scores)
-		}
-		return
-	}
 	buf.q = grow(buf.q, rows*hd)
 	for i := t.i0; i < t.i1; i++ {
 		src := q[(first+i)*qDim:]
@@ -151,6 +219,66 @@ func (a *Attention) causalBlock(buf *attnScratch, st *Step, layer int, t causalT
 		for j := 0; j < rep; j++ {
 			h := t.head*rep + j
 			copy(dst[h*hd:(h+1)*hd], buf.out[((i-t.i0)*rep+j)*hd:][:hd])
+		}
+	}
+}
+
+// attendChunk attends one query token, t.i0 of sequence t.seq, through the
+// query heads of kv head t.head, to chunk t.chunk of its visible keys, read in
+// place in the cache. With one chunk the result goes straight to out (as
+// Attend over all the keys); otherwise to partial slot t.part of sc, with its
+// softmax statistics. The group's heads read the same chunk one after the
+// other, so its keys and values (64 KiB each for 256 keys of 64) come from
+// L2 after the first: a long context's whole keys would be re-read from
+// memory by every head.
+func (a *Attention) attendChunk(buf *attnScratch, st *Step, layer int, t causalTask, out, q []float32, sc *splitScratch) {
+	hd, rep := a.HeadDim, a.Heads/a.KVHeads
+	first, _ := st.SeqRows(t.seq)
+	lo, hi := a.visibleKeys(st, t.seq, t.i0)
+	// Chunks of equal size within one key, so that none is much cheaper.
+	k0 := lo + t.chunk*(hi-lo)/t.chunks
+	nk := lo + (t.chunk+1)*(hi-lo)/t.chunks - k0
+	ck, cv := st.batch.Seqs[t.seq].Cache.head(layer, t.head)
+	ck, cv = ck[k0*hd:], cv[k0*hd:]
+	buf.scores = grow(buf.scores, nk)
+	for j := range rep {
+		r := (first+t.i0)*a.Heads*hd + (t.head*rep+j)*hd
+		if t.chunks == 1 {
+			tensor.Attend(out[r:r+hd], q[r:r+hd], ck, cv, hd, nk, a.Scale, nil, buf.scores)
+			continue
+		}
+		p := t.part*rep + j
+		sc.maxes[p], sc.sums[p] = tensor.AttendStats(sc.out[p*hd:(p+1)*hd], q[r:r+hd], ck, cv, hd, nk, a.Scale, nil, buf.scores)
+	}
+}
+
+// mergeChunks combines the t.chunks partial results of the split query of t
+// (its chunk 0) into out: each chunk's softmax-weighted values, weighted by
+// its share sum·exp(max − M) of the whole softmax's denominator (M the largest
+// max), which is the softmax over all the keys up to rounding.
+func (a *Attention) mergeChunks(st *Step, t causalTask, out []float32, sc *splitScratch) {
+	hd, rep := a.HeadDim, a.Heads/a.KVHeads
+	first, _ := st.SeqRows(t.seq)
+	r := (first+t.i0)*a.Heads*hd + t.head*rep*hd
+	for j := range rep {
+		dst := out[r+j*hd : r+(j+1)*hd]
+		m := math.Inf(-1)
+		for c := range t.chunks {
+			m = math.Max(m, float64(sc.maxes[(t.part+c)*rep+j]))
+		}
+		var total float64
+		for c := range t.chunks {
+			p := (t.part+c)*rep + j
+			total += float64(sc.sums[p]) * math.Exp(float64(sc.maxes[p])-m)
+		}
+		clear(dst)
+		if total == 0 {
+			continue // every key masked: zero, as Softmax makes it
+		}
+		for c := range t.chunks {
+			p := (t.part+c)*rep + j
+			w := float64(sc.sums[p]) * math.Exp(float64(sc.maxes[p])-m) / total
+			tensor.Axpy(float32(w), sc.out[p*hd:(p+1)*hd], dst)
 		}
 	}
 }

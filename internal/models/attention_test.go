@@ -59,24 +59,34 @@ func randSlice(r *rand.Rand, n int) []float32 {
 }
 
 // TestCausalAttention runs a ragged batch through Causal, with cached
-// prefixes, prompts longer than one query block, a lone decode token and a
-// sliding window, and compares every output with naiveCausal.
+// prefixes, prompts longer than one query block, lone decode tokens (some
+// with more keys than one chunk, so split and merged), a prompt whose last
+// block is one token, and sliding windows, for query groups of 3, 7 and 1 heads
+// per kv head, and compares every output with naiveCausal.
 func TestCausalAttention(t *testing.T) {
-	const heads, kvHeads, hd = 6, 2, 4
+	for _, g := range []struct{ heads, kvHeads int }{{6, 2}, {14, 2}, {3, 3}} {
+		for _, window := range []int{0, 5, 300} {
+			testCausalAttention(t, g.heads, g.kvHeads, window)
+		}
+	}
+}
+
+func testCausalAttention(t *testing.T, heads, kvHeads, window int) {
+	const hd = 4
 	kvDim := kvHeads * hd
-	for _, window := range []int{0, 5} {
+	{
 		a := &Attention{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.5, Window: window}
-		spec := &CacheSpec{Layers: 2, KVHeads: kvHeads, HeadDim: hd, MaxPositions: 256}
-		r := rand.New(rand.NewPCG(1, uint64(window)))
+		spec := &CacheSpec{Layers: 2, KVHeads: kvHeads, HeadDim: hd, MaxPositions: 1024}
+		r := rand.New(rand.NewPCG(uint64(heads), uint64(window)))
 		type seqCase struct{ cached, fresh int }
-		cases := []seqCase{{3, 40}, {0, 1}, {0, 70}, {66, 1}}
+		cases := []seqCase{{3, 40}, {0, 1}, {0, 70}, {66, 1}, {600, 1}, {keyChunk - 1, 1}, {keyChunk, 1}, {300, 33}}
 		var (
 			batch     Batch
 			allKeys   [][]float32 // per sequence, every position's keys
 			allValues [][]float32
 		)
 		for _, sc := range cases {
-			c, _ := spec.NewCache(200)
+			c, _ := spec.NewCache(sc.cached + sc.fresh)
 			keys, values := randSlice(r, (sc.cached+sc.fresh)*kvDim), randSlice(r, (sc.cached+sc.fresh)*kvDim)
 			if sc.cached > 0 {
 				// Fill the prefix through the same path a previous step takes.
@@ -113,7 +123,7 @@ func TestCausalAttention(t *testing.T) {
 				want := naiveCausal(q[first*heads*hd:end*heads*hd], allKeys[i], allValues[i], sc.cached, sc.fresh, heads, kvHeads, hd, window, 0.5)
 				for x := range want {
 					if d := math.Abs(float64(out[first*heads*hd+x] - want[x])); d > 1e-5 {
-						t.Fatalf("window %d, layer %d, sequence %d, value %d: got %v, want %v", window, layer, i, x, out[first*heads*hd+x], want[x])
+						t.Fatalf("%d/%d heads, window %d, layer %d, sequence %d, value %d: got %v, want %v", heads, kvHeads, window, layer, i, x, out[first*heads*hd+x], want[x])
 					}
 				}
 			}

@@ -17,6 +17,8 @@ type Step struct {
 	OutRows []int
 	// seqRow[i] is the first row of sequence i; seqRow[len] == Rows.
 	seqRow []int
+	// split is split-key attention's scratch, reused by every layer.
+	split splitScratch
 }
 
 // Prepare validates b for a model with this cache geometry and vocabulary

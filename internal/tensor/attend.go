@@ -18,12 +18,21 @@ func Attend(out, q, k, v []float32, ld, nk int, scale float32, mask []int32, sco
 	activeKernels().attend(out, q, k, v, ld, nk, scale, mask, scores)
 }
 
-func (ks kernels) attend(out, q, k, v []float32, ld, nk int, scale float32, mask []int32, scores []float32) {
+// AttendStats is Attend that also returns the softmax's statistics (see
+// SoftmaxStats): the largest scaled score and Σ exp(s_j − max) over the
+// unmasked keys (−Inf and 0 when there is none), so that attention over a
+// split key range can be merged: each part's out weighted by
+// sum·exp(max − M) over their total is attention over all the keys.
+func AttendStats(out, q, k, v []float32, ld, nk int, scale float32, mask []int32, scores []float32) (maxScore, sum float32) {
+	return activeKernels().attend(out, q, k, v, ld, nk, scale, mask, scores)
+}
+
+func (ks kernels) attend(out, q, k, v []float32, ld, nk int, scale float32, mask []int32, scores []float32) (maxScore, sum float32) {
 	hd := len(q)
 	checkLen("Attend", "out", len(out), hd)
 	if nk <= 0 || hd == 0 {
 		clear(out[:hd])
-		return
+		return float32(math.Inf(-1)), 0
 	}
 	checkLen("Attend", "scores", len(scores), nk)
 	checkLen("Attend", "k", len(k), (nk-1)*ld+hd)
@@ -41,7 +50,7 @@ func (ks kernels) attend(out, q, k, v []float32, ld, nk int, scale float32, mask
 			s[j] *= scale
 		}
 	}
-	ks.softmaxRow(s)
+	maxScore, sum = ks.softmaxRowStats(s)
 	o := out[:hd]
 	clear(o)
 	j := 0
@@ -53,6 +62,7 @@ func (ks kernels) attend(out, q, k, v []float32, ld, nk int, scale float32, mask
 	for ; j < nk; j++ {
 		ks.axpy(s[j], v[j*ld:j*ld+hd], o)
 	}
+	return maxScore, sum
 }
 
 // AttendScratch holds AttendAll's buffers; the zero value is ready and one

@@ -63,8 +63,21 @@ func TestAttend(t *testing.T) {
 					out := make([]float32, hd+1)
 					out[hd] = 7
 					scores := make([]float32, nk)
-					ks.attend(out, q, k[:(nk-1)*ld+hd], v[:(nk-1)*ld+hd], ld, nk, scale, mask, scores)
+					gotMax, gotSum := ks.attend(out, q, k[:(nk-1)*ld+hd], v[:(nk-1)*ld+hd], ld, nk, scale, mask, scores)
 					checkTail(t, name, out[hd:], 7)
+					// The statistics AttendStats reports for merging split keys.
+					if masked == "all" {
+						if !math.IsInf(float64(gotMax), -1) || gotSum != 0 {
+							t.Errorf("%s: stats (%v, %v), want (-Inf, 0)", name, gotMax, gotSum)
+						}
+					} else {
+						if math.Abs(float64(gotMax)-best) > 1e-6*(math.Abs(best)+1) {
+							t.Errorf("%s: max score %v, want %v", name, gotMax, best)
+						}
+						if math.Abs(float64(gotSum)-sum) > 1e-6*sum {
+							t.Errorf("%s: exp sum %v, want %v", name, gotSum, sum)
+						}
+					}
 					for d := range hd {
 						// Softmax's exp is within a few ulps; products sum hd and nk terms.
 						tol := 1e-6*scl[d] + 1e-7*float64(hd)*scl[d]

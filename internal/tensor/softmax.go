@@ -24,7 +24,11 @@ func Softmax(x []float32, rows int) {
 }
 
 // softmaxRow normalises one row; sums are float32, like torch's vectorised kernel.
-func (k kernels) softmaxRow(x []float32) {
+func (k kernels) softmaxRow(x []float32) { k.softmaxRowStats(x) }
+
+// softmaxRowStats normalises one row and returns its largest element and the
+// sum of exp(x − max) it divided by (−Inf and 0 for a row of −Inf, made zero).
+func (k kernels) softmaxRowStats(x []float32) (maxX, sum float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		if v > m {
@@ -33,10 +37,12 @@ func (k kernels) softmaxRow(x []float32) {
 	}
 	if math.IsInf(float64(m), -1) {
 		clear(x)
-		return
+		return m, 0
 	}
-	inv := 1 / k.expSum(x, m)
+	sum = k.expSum(x, m)
+	inv := 1 / sum
 	for i := range x {
 		x[i] *= inv
 	}
+	return m, sum
 }
