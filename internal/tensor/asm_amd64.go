@@ -94,7 +94,7 @@ func gemv4BF16AVX2(xs *float32, w *uint16, ldw, n, pf int, out *float32)
 func gemv4F16AVX2(x *float32, w *uint16, ldw, n, pf int, out *float32)
 
 //go:noescape
-func dot4AVX512(x, w *float32, ldw, n int, out *float32)
+func gemv4F32AVX512(x, w *float32, ldw, head, body, tail int, out *float32)
 
 //go:noescape
 func dot4BF16AVX512(x *float32, w *uint16, ldw, n int, out *float32)

@@ -7,14 +7,18 @@
 // are in gemv_amd64.s), and axpy adding four scaled rows with one load and store
 // of the output (MatMul).
 
-// func dot4AVX512(x *float32, w *float32, ldw, n int, out *float32)
-// out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements), n a
-// multiple of 16: x is loaded once for all four rows.
-TEXT ·dot4AVX512(SB), NOSPLIT, $0-40
+// func gemv4F32AVX512(x, w *float32, ldw, head, body, tail int, out *float32)
+// out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) and
+// i < head+body+tail, x loaded once for all four rows: head (< 16) and tail
+// (< 16) elements by masked loads, body (a multiple of 16) by whole 64-byte
+// loads between them. The caller picks head so that the body's loads of the
+// first row start on a cache line (and so those of all four when ldw is a
+// multiple of 16): a safetensors file's tensors start 16 bytes past one, and
+// a 64-byte load across two lines costs two.
+TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-56
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ ldw+16(FP), R8
-	MOVQ n+24(FP), CX
 	SHLQ $2, R8
 	LEAQ (DI)(R8*2), R9
 	VPXORD Z0, Z0, Z0
@@ -25,28 +29,43 @@ TEXT ·dot4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	CMPQ CX, $32
-	JLT  tail
-
-loop2:
-	VMOVUPS (SI), Z8
-	VMOVUPS 64(SI), Z9
-	VMOVUPS (DI), Z10
-	VMOVUPS (DI)(R8*1), Z11
-	VMOVUPS (R9), Z12
-	VMOVUPS (R9)(R8*1), Z13
+	MOVQ head+24(FP), CX
+	TESTQ CX, CX
+	JZ   body
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z8
+	VMOVUPS.Z (DI), K1, Z10
+	VMOVUPS.Z (DI)(R8*1), K1, Z11
+	VMOVUPS.Z (R9), K1, Z12
+	VMOVUPS.Z (R9)(R8*1), K1, Z13
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z8, Z11, Z1
 	VFMADD231PS Z8, Z12, Z2
 	VFMADD231PS Z8, Z13, Z3
-	VMOVUPS 64(DI), Z10
-	VMOVUPS 64(DI)(R8*1), Z11
-	VMOVUPS 64(R9), Z12
-	VMOVUPS 64(R9)(R8*1), Z13
-	VFMADD231PS Z9, Z10, Z4
-	VFMADD231PS Z9, Z11, Z5
-	VFMADD231PS Z9, Z12, Z6
-	VFMADD231PS Z9, Z13, Z7
+	SHLQ $2, CX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R9
+
+body:
+	MOVQ body+32(FP), CX
+	CMPQ CX, $32
+	JLT  one
+
+loop2:
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI)(R8*1), Z8, Z1
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R9)(R8*1), Z8, Z3
+	VFMADD231PS 64(DI), Z9, Z4
+	VFMADD231PS 64(DI)(R8*1), Z9, Z5
+	VFMADD231PS 64(R9), Z9, Z6
+	VFMADD231PS 64(R9)(R8*1), Z9, Z7
 	ADDQ $128, SI
 	ADDQ $128, DI
 	ADDQ $128, R9
@@ -54,18 +73,35 @@ loop2:
 	CMPQ CX, $32
 	JGE  loop2
 
+one:
+	TESTQ CX, CX
+	JZ   tail
+	VMOVUPS (SI), Z8
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI)(R8*1), Z8, Z1
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R9)(R8*1), Z8, Z3
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R9
+
 tail:
+	MOVQ tail+40(FP), CX
 	TESTQ CX, CX
 	JZ   reduce
-	VMOVUPS (SI), Z8
-	VMOVUPS (DI), Z10
-	VFMADD231PS Z8, Z10, Z0
-	VMOVUPS (DI)(R8*1), Z11
-	VFMADD231PS Z8, Z11, Z1
-	VMOVUPS (R9), Z12
-	VFMADD231PS Z8, Z12, Z2
-	VMOVUPS (R9)(R8*1), Z13
-	VFMADD231PS Z8, Z13, Z3
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z8
+	VMOVUPS.Z (DI), K1, Z10
+	VMOVUPS.Z (DI)(R8*1), K1, Z11
+	VMOVUPS.Z (R9), K1, Z12
+	VMOVUPS.Z (R9)(R8*1), K1, Z13
+	VFMADD231PS Z8, Z10, Z4
+	VFMADD231PS Z8, Z11, Z5
+	VFMADD231PS Z8, Z12, Z6
+	VFMADD231PS Z8, Z13, Z7
 
 reduce:
 	VADDPS Z4, Z0, Z0
@@ -85,7 +121,7 @@ reduce:
 	VHADDPS Y2, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	MOVQ out+32(FP), DX
+	MOVQ out+48(FP), DX
 	VMOVUPS X0, (DX)
 	VZEROUPPER
 	RET

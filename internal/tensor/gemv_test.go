@@ -33,19 +33,21 @@ func TestGEMVKernels(t *testing.T) {
 }
 
 // TestGEMVAlignment runs the F32 matrix-vector path on weights that start at
-// every 4-byte offset of a 32-byte boundary, as the tensors of a safetensors
+// every 4-byte offset of a 64-byte boundary, as the tensors of a safetensors
 // file do (its data is aligned to 8 bytes only): the AVX2 kernel takes the
-// elements before the boundary and after the last whole block one at a time.
+// elements before a 32-byte boundary and after the last whole block one at a
+// time, the AVX-512 one those before a 64-byte boundary and after the last
+// whole block by masked loads.
 func TestGEMVAlignment(t *testing.T) {
 	forEachKernelSet(t, func(t *testing.T, ks kernels) {
-		for _, kd := range []int{16, 24, 40, 64, 896} {
-			for shift := range 8 {
+		for _, kd := range []int{16, 24, 40, 48, 64, 80, 896} {
+			for shift := range 16 {
 				for _, n := range []int{4, 5, 8} {
 					for _, rows := range []int{1, 3} {
 						name := fmt.Sprintf("%s/k=%d/shift=%d/n=%d/rows=%d", ks.isa, kd, shift, n, rows)
 						r := newRand(t)
 						_, wide := randWeights(t, r, n, kd, F32)
-						backing := make([]float32, n*kd+8)
+						backing := make([]float32, n*kd+16)
 						copy(backing[shift:], wide)
 						w, err := NewMatrixF32(n, kd, backing[shift:shift+n*kd])
 						if err != nil {

@@ -172,8 +172,16 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 		case F32:
 			_ = b.f32[last]
 			if k.isa == isaAVX512 {
-				dot4AVX512(xp, &b.f32[off], b.ld, m, &out[0])
-				break
+				// The whole row in the kernel, its vector loads from a
+				// cache line of the first row (and so of all four, when
+				// the row stride is a multiple of 16 elements).
+				head := 0
+				if b.ld%16 == 0 {
+					head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
+				}
+				body := (n - head) &^ 15
+				gemv4F32AVX512(xp, &b.f32[off], b.ld, head, body, n-head-body, &out[0])
+				return
 			}
 			// The whole row in the kernel, its vector loads from a 32-byte
 			// boundary of the first row (and so of all four, when the row
