@@ -34,6 +34,11 @@ func gemm1x16AVX2(kc int, a, b, c *float32, ldc int)
 //go:noescape
 func gemm6x16DirectAVX2(kc int, a *float32, lda int, b, c *float32, ldc int, bias *float32, first int)
 
+// gemm12x32DirectAVX512 is gemm6x16DirectAVX2 for the AVX-512 12×32 tile.
+//
+//go:noescape
+func gemm12x32DirectAVX512(kc int, a *float32, lda int, b, c *float32, ldc int, bias *float32, first int)
+
 //go:noescape
 func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
 

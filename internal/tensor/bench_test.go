@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // benchShapes are the products the performance goals name, as M×K×N: M rows of
@@ -68,17 +69,50 @@ func BenchmarkGEMVStream(b *testing.B) {
 	defer p.Close()
 	const n, k = 151936, 896
 	for _, dt := range []DType{F32, BF16} {
-		b.Run(dt.String(), func(b *testing.B) {
-			r := newRand(b)
-			w, _ := randWeights(b, r, n, k, dt)
-			x := randSlice(r, k)
-			dst := make([]float32, n)
-			b.SetBytes(w.Bytes())
-			for b.Loop() {
-				Linear(p, dst, x, 1, w, nil)
+		r := newRand(b)
+		aligned, _ := randWeights(b, r, n, k, dt)
+		// The same weights 16 bytes past a cache line, where a safetensors
+		// file's tensors usually start.
+		fileLike := misaligned(b, aligned, 16)
+		x := randSlice(r, k)
+		dst := make([]float32, n)
+		for _, ks := range availableKernels() {
+			for _, w := range []struct {
+				name string
+				m    *Matrix
+			}{{"aligned", aligned}, {"line+16", fileLike}} {
+				b.Run(fmt.Sprintf("%s/%s/%s", dt, ks.isa, w.name), func(b *testing.B) {
+					b.SetBytes(w.m.Bytes())
+					for b.Loop() {
+						ks.linear(p, dst, x, 1, w.m, nil)
+					}
+				})
 			}
-		})
+		}
 	}
+}
+
+// misaligned returns a copy of m whose data starts shift bytes (a multiple of
+// 4) past a 64-byte boundary.
+func misaligned(b *testing.B, m *Matrix, shift int) *Matrix {
+	b.Helper()
+	var c *Matrix
+	var err error
+	if m.DType == F32 {
+		buf := make([]float32, len(m.F32)+32)
+		i := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64) + shift) % 64 / 4
+		copy(buf[i:], m.F32)
+		c, err = NewMatrixF32(m.Rows, m.Cols, buf[i:i+len(m.F32)])
+	} else {
+		buf := make([]uint16, len(m.U16)+64)
+		i := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64) + shift) % 64 / 2
+		copy(buf[i:], m.U16)
+		c, err = NewMatrix16(m.Rows, m.Cols, m.DType, buf[i:i+len(m.U16)])
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 // BenchmarkReadBandwidth reads 512 MiB with all cores (a vectorised dot product of

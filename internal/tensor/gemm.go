@@ -163,7 +163,7 @@ type tileScratch struct {
 }
 
 // maxMR bounds mr over the kernel sets that read A in place.
-const maxMR = 6
+const maxMR = 12
 
 // tileAt computes the rows×cols C tile at c (row stride ldc) from A rows
 // [i0, i0+rows) over the panel's depths — packed in as, or read in place from

@@ -73,6 +73,26 @@ func (k kernels) packA(dst, a []float32, lda, p0, kc, i0, rows int) {
 		}
 		return
 	}
+	if mr == 12 && rows == 12 { // the AVX-512 strip, likewise
+		r0 := a[i0*lda+p0 : i0*lda+p0+kc]
+		r1 := a[(i0+1)*lda+p0 : (i0+1)*lda+p0+kc]
+		r2 := a[(i0+2)*lda+p0 : (i0+2)*lda+p0+kc]
+		r3 := a[(i0+3)*lda+p0 : (i0+3)*lda+p0+kc]
+		r4 := a[(i0+4)*lda+p0 : (i0+4)*lda+p0+kc]
+		r5 := a[(i0+5)*lda+p0 : (i0+5)*lda+p0+kc]
+		r6 := a[(i0+6)*lda+p0 : (i0+6)*lda+p0+kc]
+		r7 := a[(i0+7)*lda+p0 : (i0+7)*lda+p0+kc]
+		r8 := a[(i0+8)*lda+p0 : (i0+8)*lda+p0+kc]
+		r9 := a[(i0+9)*lda+p0 : (i0+9)*lda+p0+kc]
+		r10 := a[(i0+10)*lda+p0 : (i0+10)*lda+p0+kc]
+		r11 := a[(i0+11)*lda+p0 : (i0+11)*lda+p0+kc]
+		for kk := range kc {
+			d := dst[kk*12 : kk*12+12 : kk*12+12]
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[kk], r1[kk], r2[kk], r3[kk], r4[kk], r5[kk]
+			d[6], d[7], d[8], d[9], d[10], d[11] = r6[kk], r7[kk], r8[kk], r9[kk], r10[kk], r11[kk]
+		}
+		return
+	}
 	for r := range rows {
 		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kc]
 		for kk, v := range src {

@@ -36,8 +36,13 @@ func (k kernels) rowsFirst(dt DType, rows int) bool {
 // bit and LinearRowInvariant may use either. Workers split the outputs in
 // tiles of 6 (BF16: 4); each tile's weights are read from memory once for all
 // the rows.
+//
+// The kernels are AVX2 code, and the AVX-512 set runs them too, with its own
+// panel depth: each output is a chain of fused multiply-adds over a panel's
+// depth whatever the vector width, so they then agree bit for bit with the
+// AVX-512 set's packed products.
 func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
-	if k.isa != isaAVX2 || !b.trans || m < 1 || m > gemmRowsMaxRows || kd < 1 {
+	if (k.isa != isaAVX2 && k.isa != isaAVX512) || !b.trans || m < 1 || m > gemmRowsMaxRows || kd < 1 {
 		return false
 	}
 	ld := b.ld

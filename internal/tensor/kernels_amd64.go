@@ -38,17 +38,12 @@ func (k kernels) forLinear(rows int) kernels {
 	return k
 }
 
-// forRowInvariant is the set that runs LinearRowInvariant for k. The AVX-512
-// set hands all of it to the AVX2 set: its promise (a row's bits do not depend
-// on the batch) holds within one set, across gemmRows and the packed products,
-// so the whole call must stay in one set whatever its row count; and the AVX2
-// set, with gemmRows, ran the encoder batch as fast as the AVX-512 set.
-func (k kernels) forRowInvariant() kernels {
-	if k.isa == isaAVX512 {
-		return avx2Kernels()
-	}
-	return k
-}
+// forRowInvariant is the set that runs LinearRowInvariant for k: k itself.
+// The promise (a row's bits do not depend on the batch) holds within one set,
+// across gemmRows and the packed products, so the whole call stays in one set
+// whatever its row count; the AVX-512 set runs gemmRows' AVX2 kernels at its
+// own panel depth.
+func (k kernels) forRowInvariant() kernels { return k }
 
 // availableKernels lists the kernel sets this CPU can run, portable first.
 func availableKernels() []kernels {
@@ -88,7 +83,7 @@ func (k kernels) micro(kc int, a, b, c []float32, ldc int) {
 
 // directA reports whether the kernel set has a micro-kernel that reads A in
 // place (microDirect): then A is never packed, except for partial tiles.
-func (k kernels) directA() bool { return k.isa == isaAVX2 }
+func (k kernels) directA() bool { return k.isa == isaAVX2 || k.isa == isaAVX512 }
 
 // microDirect is micro for a full tile reading mr rows of a row-major A in
 // place from a (row stride lda) over kc depths; on the first depth panel it
@@ -106,6 +101,10 @@ func (k kernels) microDirect(kc int, a []float32, lda int, b, c []float32, ldc i
 			_ = bias[k.nr-1]
 			bp = &bias[0]
 		}
+	}
+	if k.isa == isaAVX512 {
+		gemm12x32DirectAVX512(kc, &a[0], lda, &b[0], &c[0], ldc, bp, f)
+		return
 	}
 	gemm6x16DirectAVX2(kc, &a[0], lda, &b[0], &c[0], ldc, bp, f)
 }
