@@ -55,6 +55,9 @@ func dotF16AVX2(x *float32, w *uint16, n int) float32
 func axpyAVX2(alpha float32, x, y *float32, n int)
 
 //go:noescape
+func addAVX2(dst, a, b *float32, n int)
+
+//go:noescape
 func dotAVX512(x, w *float32, n int) float32
 
 //go:noescape

@@ -436,3 +436,52 @@ loop1:
 done:
 	VZEROUPPER
 	RET
+
+// func addAVX2(dst, a, b *float32, n int)
+// dst[i] = a[i] + b[i] for i < n, n a multiple of 8; dst may alias a or b
+// (each block is loaded before it is stored).
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	CMPQ CX, $32
+	JLT  addtail
+
+addloop4:
+	VMOVUPS 0(SI), Y1
+	VMOVUPS 32(SI), Y2
+	VMOVUPS 64(SI), Y3
+	VMOVUPS 96(SI), Y4
+	VADDPS 0(DX), Y1, Y1
+	VADDPS 32(DX), Y2, Y2
+	VADDPS 64(DX), Y3, Y3
+	VADDPS 96(DX), Y4, Y4
+	VMOVUPS Y1, 0(DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  addloop4
+
+addtail:
+	TESTQ CX, CX
+	JZ   adddone
+
+addloop1:
+	VMOVUPS (SI), Y1
+	VADDPS (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  addloop1
+
+adddone:
+	VZEROUPPER
+	RET

@@ -13,6 +13,7 @@ func (k kernels) dot(a, b []float32) float32               { return dotGo(a, b) 
 func (k kernels) dotBF16(x []float32, w []uint16) float32  { return dotBF16Go(x, w) }
 func (k kernels) dotF16(x []float32, w []uint16) float32   { return dotF16Go(x, w) }
 func (k kernels) axpy(alpha float32, x, y []float32)       { axpyGo(alpha, x, y) }
+func (k kernels) add(dst, a, b []float32)                  { addGo(dst, a, b) }
 func (k kernels) micro(kc int, a, b, c []float32, ldc int) { microGo(kc, a, b, c, ldc) }
 
 // packBTrans packs a transposed B strip with vector code when it can.

@@ -24,7 +24,11 @@ func Add(dst, a, b []float32) {
 	n := len(dst)
 	checkLen("Add", "a", len(a), n)
 	checkLen("Add", "b", len(b), n)
-	a, b = a[:n], b[:n]
+	activeKernels().add(dst, a[:n], b[:n])
+}
+
+func addGo(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] + b[i]
 	}

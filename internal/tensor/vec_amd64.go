@@ -110,6 +110,19 @@ func (k kernels) axpy(alpha float32, x, y []float32) {
 	}
 }
 
+// add sets dst[i] = a[i] + b[i] (len(a), len(b) ≥ len(dst)); every set gives
+// the same bits, one rounded addition per element.
+func (k kernels) add(dst, a, b []float32) {
+	m := 0
+	if k.isa != isaGo {
+		if m = len(dst) &^ 7; m > 0 {
+			_, _ = a[m-1], b[m-1]
+			addAVX2(&dst[0], &a[0], &b[0], m)
+		}
+	}
+	addGo(dst[m:], a[m:], b[m:])
+}
+
 // expSum sets x[i] = e^(x[i]−shift) and returns Σ x[i].
 func (k kernels) expSum(x []float32, shift float32) float32 {
 	var s float32

@@ -52,6 +52,33 @@ func TestDotAxpy(t *testing.T) {
 	})
 }
 
+// TestAddKernels checks every set's add: exactly a[i]+b[i], in place too (dst
+// aliasing a), and nothing written past dst.
+func TestAddKernels(t *testing.T) {
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		r := newRand(t)
+		for _, n := range append(oddSizes, 1000) {
+			a, b := randSlice(r, n+3), randSlice(r, n+3)
+			dst := make([]float32, n+3)
+			dst[n], dst[n+1], dst[n+2] = 7, 7, 7
+			ks.add(dst[:n], a, b)
+			for i := range n {
+				if dst[i] != a[i]+b[i] {
+					t.Fatalf("%s add n=%d [%d] = %v, want %v", ks.isa, n, i, dst[i], a[i]+b[i])
+				}
+			}
+			checkTail(t, fmt.Sprintf("%s add n=%d", ks.isa, n), dst[n:], 7)
+			x := append([]float32(nil), a[:n]...)
+			ks.add(x, x, b)
+			for i := range n {
+				if x[i] != a[i]+b[i] {
+					t.Fatalf("%s add in place n=%d [%d]", ks.isa, n, i)
+				}
+			}
+		}
+	})
+}
+
 func TestElementwise(t *testing.T) {
 	r := newRand(t)
 	for _, n := range oddSizes {

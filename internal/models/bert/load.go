@@ -28,6 +28,8 @@ type Model struct {
 
 	mu     sync.RWMutex
 	closed bool
+	// scratch recycles Encode's activation buffers (*scratch).
+	scratch sync.Pool
 }
 
 // dense is a Linear layer.
