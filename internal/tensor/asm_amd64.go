@@ -119,6 +119,9 @@ func axpy4AVX512(alpha *float32, b *float32, ldb int, y *float32, n int)
 //go:noescape
 func geluAVX2(x *float32, n int)
 
+//go:noescape
+func geluAVX512(x *float32, n int)
+
 // gemmDot{6,4}x2BF16AVX2 (gemm_dot_amd64.s) compute the dot products of 6 or 4
 // rows of xs (stride ldx, split as splitEvenOdd does) with 2 rows of w (stride
 // ldw), n a positive multiple of 16, into out[r*ldo+j] (added to it when acc

@@ -4,6 +4,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"testing"
@@ -172,5 +173,52 @@ func BenchmarkLinearScaling(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// TestGELUSetsAgree checks that every vector set's GELU gives the AVX2
+// kernel's bits (the AVX-512 kernel is its arithmetic on wider registers), on
+// lengths that exercise the 16- and 8-element blocks and the scalar tail.
+func TestGELUSetsAgree(t *testing.T) {
+	r := newRand(t)
+	x := randSlice(r, 4099)
+	for i := range x {
+		x[i] *= 12
+	}
+	if len(availableKernels()) < 2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	ref := append([]float32(nil), x...)
+	avx2Kernels().gelu(ref)
+	forEachKernelSet(t, func(t *testing.T, k kernels) {
+		if k.isa == isaGo {
+			return
+		}
+		for _, n := range []int{4099, 4096, 31, 24, 16, 15, 8} {
+			y := append([]float32(nil), x[:n]...)
+			k.gelu(y)
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(ref[i]) {
+					t.Fatalf("%v n=%d: GELU(%v) = %v, the AVX2 kernel gives %v", k.isa, n, x[i], y[i], ref[i])
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkGELUSets runs each set's erf GELU over a MiniLM batch's FFN
+// activations (400 rows of 1536).
+func BenchmarkGELUSets(b *testing.B) {
+	r := newRand(b)
+	x := randSlice(r, 400*1536)
+	y := make([]float32, len(x))
+	for _, k := range availableKernels() {
+		b.Run(k.isa.String(), func(b *testing.B) {
+			b.SetBytes(int64(4 * len(x)))
+			for b.Loop() {
+				copy(y, x)
+				k.gelu(y)
+			}
+		})
 	}
 }

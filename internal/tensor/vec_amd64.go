@@ -135,13 +135,23 @@ func (k kernels) expSum(x []float32, shift float32) float32 {
 	return s + expSumGo(x[m:], shift)
 }
 
-// gelu applies the erf GELU to x in place.
+// gelu applies the erf GELU to x in place. The AVX-512 kernel computes the
+// AVX2 one's arithmetic on twice the lanes, so both give the same bits.
 func (k kernels) gelu(x []float32) {
 	m := 0
-	if k.isa != isaGo {
+	switch k.isa {
+	case isaAVX512:
+		if m = len(x) &^ 15; m > 0 {
+			geluAVX512(&x[0], m)
+		}
+	case isaAVX2:
 		if m = len(x) &^ 7; m > 0 {
 			geluAVX2(&x[0], m)
 		}
+	}
+	if m < len(x) && k.isa != isaGo && len(x)-m >= 8 {
+		geluAVX2(&x[m], 8)
+		m += 8
 	}
 	geluGo(x[m:])
 }
