@@ -211,6 +211,14 @@ func (rt *Runtime) runSequences(ctx context.Context, seqs []*generate.Sequence, 
 			if firstErr != nil {
 				continue
 			}
+			// A sequence's goroutine may hand over a token after the
+			// caller's context ended (its select saw both ready): the
+			// caller asked for nothing more, so it is not emitted.
+			if err := ctx.Err(); err != nil {
+				firstErr = err
+				cancel()
+				continue
+			}
 			if err := emit(ev.seq, ev.tok); err != nil {
 				firstErr = err
 				cancel()
