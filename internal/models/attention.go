@@ -173,12 +173,10 @@ func (a *Attention) causalBlock(buf *attnScratch, st *Step, layer int, t causalT
 	c := st.batch.Seqs[t.seq].Cache
 	first, _ := st.SeqRows(t.seq)
 	start := c.n // positions of the new tokens start here (not yet committed)
-	// Keys visible to some query of the block: [lo, hi).
-	hi := start + t.i1
-	lo := 0
-	if a.Window > 0 {
-		lo = max(0, start+t.i0-a.Window+1)
-	}
+	// Keys visible to some query of the block: [lo, hi), from the first
+	// query's lowest to the last one's highest.
+	lo, _ := a.visibleKeys(st, t.seq, t.i0)
+	_, hi := a.visibleKeys(st, t.seq, t.i1-1)
 	nk := hi - lo
 	rows := (t.i1 - t.i0) * rep
 	qDim := a.Heads * hd

@@ -7,6 +7,20 @@
 // are in gemv_amd64.s), and axpy adding four scaled rows with one load and store
 // of the output (MatMul).
 
+// LOADPART4 loads the first CX (< 16) elements of x and of the four rows
+// into Z8 and Z10–Z13, the other lanes zero (masked loads do not fault past
+// the end).
+#define LOADPART4 \
+	MOVL $1, AX \
+	SHLL CX, AX \
+	DECL AX \
+	KMOVW AX, K1 \
+	VMOVUPS.Z (SI), K1, Z8 \
+	VMOVUPS.Z (DI), K1, Z10 \
+	VMOVUPS.Z (DI)(R8*1), K1, Z11 \
+	VMOVUPS.Z (R9), K1, Z12 \
+	VMOVUPS.Z (R9)(R8*1), K1, Z13
+
 // func gemv4F32AVX512(x, w *float32, ldw, head, body, tail int, out *float32)
 // out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) and
 // i < head+body+tail, x loaded once for all four rows: head (< 16) and tail
@@ -32,15 +46,7 @@ TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-56
 	MOVQ head+24(FP), CX
 	TESTQ CX, CX
 	JZ   body
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
-	VMOVUPS.Z (SI), K1, Z8
-	VMOVUPS.Z (DI), K1, Z10
-	VMOVUPS.Z (DI)(R8*1), K1, Z11
-	VMOVUPS.Z (R9), K1, Z12
-	VMOVUPS.Z (R9)(R8*1), K1, Z13
+	LOADPART4
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z8, Z11, Z1
 	VFMADD231PS Z8, Z12, Z2
@@ -89,15 +95,7 @@ tail:
 	MOVQ tail+40(FP), CX
 	TESTQ CX, CX
 	JZ   reduce
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
-	VMOVUPS.Z (SI), K1, Z8
-	VMOVUPS.Z (DI), K1, Z10
-	VMOVUPS.Z (DI)(R8*1), K1, Z11
-	VMOVUPS.Z (R9), K1, Z12
-	VMOVUPS.Z (R9)(R8*1), K1, Z13
+	LOADPART4
 	VFMADD231PS Z8, Z10, Z4
 	VFMADD231PS Z8, Z11, Z5
 	VFMADD231PS Z8, Z12, Z6

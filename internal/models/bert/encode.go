@@ -3,6 +3,7 @@ package bert
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"hfserve/internal/models"
 	"hfserve/internal/tensor"
@@ -191,18 +192,10 @@ func (m *Model) getScratch(n int) *scratch {
 	}
 	h := m.cfg.HiddenSize
 	for _, b := range []*[]float32{&s.h, &s.q, &s.k, &s.v, &s.att} {
-		*b = resize(*b, n*h)
+		*b = slices.Grow((*b)[:0], n*h)[:n*h]
 	}
-	s.fc = resize(s.fc, n*m.cfg.IntermediateSize)
+	s.fc = slices.Grow(s.fc[:0], n*m.cfg.IntermediateSize)[:n*m.cfg.IntermediateSize]
 	return s
-}
-
-// resize returns b with length n, reallocated only when too small.
-func resize(b []float32, n int) []float32 {
-	if cap(b) < n {
-		return make([]float32, n)
-	}
-	return b[:n]
 }
 
 // block runs one post-LayerNorm encoder layer on x in place:
