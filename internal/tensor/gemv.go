@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // gemvMaxRows is the largest row count served by the matrix-vector path: below
 // the micro-kernel's height, packing B costs more than streaming it once per row
@@ -94,7 +97,7 @@ type gemvOp struct {
 // gemvX is one input row of a matrix-vector product as the kernels read it.
 type gemvX struct {
 	x []float32
-	// split is x's whole 16-element blocks in the order of splitEvenOdd, for
+	// split is x as splitPadded lays it out for the weight rows at hand, for
 	// the kernels that widen 16-bit weights in pairs; nil when none needs it.
 	split []float32
 }
@@ -102,6 +105,29 @@ type gemvX struct {
 // splitsX reports whether the kernel set's matrix-vector kernel for dtype reads
 // gemvX.split.
 func (k kernels) splitsX(dt DType) bool { return k.vec().isa == isaAVX2 && dt == BF16 }
+
+// bf16Skip is how many elements before B's element off the 32-byte boundary
+// at or before it lies (0 to 15): the split kernel's blocks start there.
+// When B's row stride is not a multiple of 16 elements its rows start at
+// different offsets of a boundary, and the blocks start at the row instead.
+func bf16Skip(b *bSource, off int) int {
+	if b.ld%16 != 0 || len(b.u16) == 0 {
+		return 0
+	}
+	return int(uintptr(unsafe.Pointer(&b.u16[0]))%32/2+uintptr(off)%16) % 16
+}
+
+// splitPadded writes to dst (len(dst) = blocks·16, blocks = ⌈(skip+len(x))/16⌉)
+// x preceded by skip zeros and followed by zeros, each 16-element block as its
+// 8 even-indexed elements followed by its 8 odd-indexed ones.
+func splitPadded(dst, x []float32, skip int) {
+	clear(dst)
+	for i, v := range x {
+		e := skip + i
+		b, j := e&^15, e&15
+		dst[b+j&1*8+j>>1] = v
+	}
+}
 
 // splitEvenOdd writes each 16-element block of src (len(src) a multiple of 16)
 // to dst as its 8 even-indexed elements followed by its 8 odd-indexed ones.
@@ -115,21 +141,43 @@ func splitEvenOdd(dst, src []float32) {
 	}
 }
 
+// xSplits holds the input rows split by splitPadded once per skip in use
+// (bySkip[s] is rows × blocks(s)·16 floats, nil for skips no matrix has).
+type xSplits struct {
+	bySkip [16][]float32
+	blocks [16]int
+}
+
+// row returns input row r split for weights that start skip elements past a
+// 32-byte boundary.
+func (s *xSplits) row(r, skip int) []float32 {
+	n := s.blocks[skip] * 16
+	return s.bySkip[skip][r*n : (r+1)*n]
+}
+
 // gemv computes every op for rows (≤ gemvMaxRows) input rows of x [rows × kd]
 // in one parallel loop. Workers claim groups of four weight rows of any op;
 // each streams its weight rows in L2-sized blocks once for all input rows.
 func (k kernels) gemv(p *Pool, x []float32, rows, kd int, ops []gemvOp) {
-	m16 := kd &^ 15
-	var split []float32
+	var splits *xSplits
 	for i := range ops {
-		if k.splitsX(ops[i].b.dtype) && m16 > 0 {
-			buf := p.getGemmBuf(rows*m16, 0)
-			defer p.putGemmBuf(buf)
-			split = buf.a
-			for r := range rows {
-				splitEvenOdd(split[r*m16:(r+1)*m16], x[r*kd:r*kd+m16])
-			}
-			break
+		b := &ops[i].b
+		if !k.splitsX(b.dtype) || kd < 16 {
+			continue
+		}
+		if splits == nil {
+			splits = new(xSplits)
+		}
+		skip := bf16Skip(b, 0)
+		if splits.bySkip[skip] != nil {
+			continue
+		}
+		blocks := (skip + kd + 15) / 16
+		buf := p.getGemmBuf(rows*blocks*16, 0)
+		defer p.putGemmBuf(buf)
+		splits.bySkip[skip], splits.blocks[skip] = buf.a, blocks
+		for r := range rows {
+			splitPadded(splits.row(r, skip), x[r*kd:(r+1)*kd], skip)
 		}
 	}
 	quads, grain := 0, 0
@@ -143,7 +191,7 @@ func (k kernels) gemv(p *Pool, x []float32, rows, kd int, ops []gemvOp) {
 			op := &ops[i]
 			nq := (op.n + 3) / 4
 			if lo, hi := max(s, off), min(e, off+nq); lo < hi {
-				k.gemvRows(op, x, split, rows, kd, 4*(lo-off), min(op.n, 4*(hi-off)))
+				k.gemvRows(op, x, splits, rows, kd, 4*(lo-off), min(op.n, 4*(hi-off)))
 			}
 			off += nq
 		}
@@ -156,15 +204,18 @@ func (k kernels) gemvBlock(b *bSource, kd int) int {
 }
 
 // gemvRows computes op's outputs [j0, j1) for every input row.
-func (k kernels) gemvRows(op *gemvOp, x, split []float32, rows, kd, j0, j1 int) {
+func (k kernels) gemvRows(op *gemvOp, x []float32, splits *xSplits, rows, kd, j0, j1 int) {
 	block := k.gemvBlock(&op.b, kd)
-	m16 := kd &^ 15
+	skip := -1
+	if splits != nil && k.splitsX(op.b.dtype) {
+		skip = bf16Skip(&op.b, 0)
+	}
 	for b0 := j0; b0 < j1; b0 += block {
 		b1 := min(j1, b0+block)
 		for r := range rows {
 			in := gemvX{x: x[r*kd : (r+1)*kd]}
-			if split != nil && k.splitsX(op.b.dtype) {
-				in.split = split[r*m16 : (r+1)*m16]
+			if skip >= 0 {
+				in.split = splits.row(r, skip)
 			}
 			out := op.dst[r*op.n+b0 : r*op.n+b1]
 			k.dotRows(out, in, &op.b, b0)

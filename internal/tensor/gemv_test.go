@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"testing"
+	"unsafe"
 )
 
 // TestGEMVKernels runs the matrix-vector path of every kernel set on depths
@@ -65,51 +66,97 @@ func TestGEMVAlignment(t *testing.T) {
 	})
 }
 
-// TestGEMVAlignmentBF16 runs the BF16 matrix-vector path on weights that
-// start at every 2-byte offset of a 64-byte boundary, with rows whose stride
-// is a multiple of 64 bytes and rows whose stride is not, alone and through
-// LinearMulti with two matrices that start at different offsets. (A 512-bit
-// kernel that started its loads on a cache line, with x split per matrix,
-// streamed 25-30 GB/s where the AVX2 one streams 33-43 on a Zen 5, so the
-// BF16 matrix-vector product stays on the AVX2 kernel.)
-func TestGEMVAlignmentBF16(t *testing.T) {
+// TestGEMVAlignment16 runs the BF16 and F16 matrix-vector paths on weights
+// that start at every 2-byte offset of a 64-byte boundary, with rows whose
+// stride is a multiple of 64 bytes (where the AVX-512 kernels start their
+// loads on a cache line, after a masked head of up to 31 elements) and rows
+// whose stride is not, alone and through LinearMulti with two matrices that
+// start at different offsets.
+func TestGEMVAlignment16(t *testing.T) {
 	forEachKernelSet(t, func(t *testing.T, ks kernels) {
-		for _, kd := range []int{32, 64, 96, 40, 896} {
-			for shift := range 32 {
-				for _, rows := range []int{1, 3} {
-					name := fmt.Sprintf("%s/k=%d/shift=%d/rows=%d", ks.isa, kd, shift, rows)
-					r := newRand(t)
-					const n = 8
-					w1, wide1 := randWeights(t, r, n, kd, BF16)
-					w2, wide2 := randWeights(t, r, n+4, kd, BF16)
-					back1 := make([]uint16, n*kd+64)
-					back2 := make([]uint16, (n+4)*kd+64)
-					s2 := (shift + 7) % 32
-					copy(back1[shift:], w1.U16)
-					copy(back2[s2:], w2.U16)
-					m1, err := NewMatrix16(n, kd, BF16, back1[shift:shift+n*kd])
-					if err != nil {
-						t.Fatal(err)
+		for _, dt := range []DType{BF16, F16} {
+			for _, kd := range []int{32, 64, 96, 40, 17, 50, 896} {
+				for shift := range 32 {
+					for _, rows := range []int{1, 3} {
+						name := fmt.Sprintf("%s/%s/k=%d/shift=%d/rows=%d", ks.isa, dt, kd, shift, rows)
+						r := newRand(t)
+						const n = 8
+						w1, wide1 := randWeights(t, r, n, kd, dt)
+						w2, wide2 := randWeights(t, r, n+4, kd, dt)
+						// NaN around the matrices: a kernel that reads
+						// past a row's ends must mask what it read there.
+						back1 := filled(n*kd+64, nan16(dt))
+						back2 := filled((n+4)*kd+64, nan16(dt))
+						s2 := (shift + 7) % 32
+						copy(back1[shift:], w1.U16)
+						copy(back2[s2:], w2.U16)
+						m1, err := NewMatrix16(n, kd, dt, back1[shift:shift+n*kd])
+						if err != nil {
+							t.Fatal(err)
+						}
+						m2, err := NewMatrix16(n+4, kd, dt, back2[s2:s2+(n+4)*kd])
+						if err != nil {
+							t.Fatal(err)
+						}
+						x := randSlice(r, rows*kd)
+						want1, scale1 := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide1[j*kd+p] })
+						want2, scale2 := refProduct(rows, n+4, kd, x, func(p, j int) float32 { return wide2[j*kd+p] })
+						dst1 := make([]float32, rows*n)
+						ks.linear(nil, dst1, x, rows, m1, nil)
+						checkClose(t, name, dst1, want1, scale1, kd)
+						dst2 := make([]float32, rows*(n+4))
+						clear(dst1)
+						ks.linearMulti(nil, x, rows, []Projection{{Dst: dst1, W: m1}, {Dst: dst2, W: m2}})
+						checkClose(t, name+"/multi 1", dst1, want1, scale1, kd)
+						checkClose(t, name+"/multi 2", dst2, want2, scale2, kd)
 					}
-					m2, err := NewMatrix16(n+4, kd, BF16, back2[s2:s2+(n+4)*kd])
-					if err != nil {
-						t.Fatal(err)
-					}
-					x := randSlice(r, rows*kd)
-					want1, scale1 := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide1[j*kd+p] })
-					want2, scale2 := refProduct(rows, n+4, kd, x, func(p, j int) float32 { return wide2[j*kd+p] })
-					dst1 := make([]float32, rows*n)
-					ks.linear(nil, dst1, x, rows, m1, nil)
-					checkClose(t, name, dst1, want1, scale1, kd)
-					dst2 := make([]float32, rows*(n+4))
-					clear(dst1)
-					ks.linearMulti(nil, x, rows, []Projection{{Dst: dst1, W: m1}, {Dst: dst2, W: m2}})
-					checkClose(t, name+"/multi 1", dst1, want1, scale1, kd)
-					checkClose(t, name+"/multi 2", dst2, want2, scale2, kd)
 				}
 			}
 		}
 	})
+}
+
+// nan16 is a quiet NaN in the 16-bit dtype dt.
+func nan16(dt DType) uint16 {
+	if dt == F16 {
+		return 0x7e00
+	}
+	return 0x7fc0
+}
+
+// filled returns n copies of v.
+func filled(n int, v uint16) []uint16 {
+	s := make([]uint16, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+// TestBF16Skip checks that the split BF16 kernel's blocks start on a 32-byte
+// boundary for every row when the row stride allows it, and at the row when
+// it does not.
+func TestBF16Skip(t *testing.T) {
+	buf := make([]uint16, 4*4864+32)
+	for shift := range 32 {
+		for _, ld := range []int{16, 896, 4864, 40} {
+			b := &bSource{trans: true, dtype: BF16, u16: buf[shift:], ld: ld}
+			for _, row := range []int{0, 1, 3} {
+				off := row * ld
+				skip := bf16Skip(b, off)
+				if skip < 0 || skip > 15 {
+					t.Fatalf("shift %d ld %d row %d: skip %d", shift, ld, row, skip)
+				}
+				start := uintptr(unsafe.Pointer(&b.u16[off])) - uintptr(2*skip)
+				if ld%16 == 0 && start%32 != 0 {
+					t.Errorf("shift %d ld %d row %d: skip %d starts the blocks %d bytes past a 32-byte boundary", shift, ld, row, skip, start%32)
+				}
+				if ld%16 != 0 && skip != 0 {
+					t.Errorf("shift %d ld %d row %d: skip %d, want 0 (rows at different offsets)", shift, ld, row, skip)
+				}
+			}
+		}
+	}
 }
 
 // TestLinearMulti checks that LinearMulti gives exactly Linear's results for

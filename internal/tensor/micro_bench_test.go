@@ -38,8 +38,9 @@ func BenchmarkDotRows(b *testing.B) {
 				start := time.Now()
 				in := gemvX{x: x}
 				if k.splitsX(dt) {
-					in.split = make([]float32, kd)
-					splitEvenOdd(in.split, x)
+					skip := bf16Skip(&src, 0)
+					in.split = make([]float32, (skip+kd+15)/16*16)
+					splitPadded(in.split, x, skip)
 				}
 				for b.Loop() {
 					k.dotRows(out, in, &src, 0)

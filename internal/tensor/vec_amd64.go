@@ -216,18 +216,32 @@ func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
 			body := (n - head) &^ 15
 			gemv4F32AVX2(xp, &b.f32[off], b.ld, head, body, n-head-body, &out[0])
 			return
-		case BF16:
+		case BF16, F16:
 			_ = b.u16[last]
 			if k.vec().isa == isaAVX512 {
-				dot4BF16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
-			} else {
-				_ = x.split[m-1]
-				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, m, pf, &out[0])
+				// As for F32: the whole row in the kernel, the body's
+				// loads from a cache line of the first row (and of all
+				// four when the row stride is a multiple of 32 elements).
+				head := 0
+				if b.ld%32 == 0 {
+					head = min(n, int((64-uintptr(unsafe.Pointer(&b.u16[off]))%64)%64/2))
+				}
+				body := (n - head) &^ 15
+				if b.dtype == BF16 {
+					gemv4BF16AVX512(xp, &b.u16[off], b.ld, head, body, n-head-body, &out[0])
+				} else {
+					gemv4F16AVX512(xp, &b.u16[off], b.ld, head, body, n-head-body, &out[0])
+				}
+				return
 			}
-		case F16:
-			_ = b.u16[last]
-			if k.vec().isa == isaAVX512 {
-				dot4F16AVX512(xp, &b.u16[off], b.ld, m, &out[0])
+			if b.dtype == BF16 {
+				// The whole row in the kernel, in 16-element blocks
+				// from a 32-byte boundary (see splitPadded).
+				skip := bf16Skip(b, off)
+				blocks := (skip + n + 15) / 16
+				_ = x.split[blocks*16-1]
+				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, blocks, skip, skip+n-(blocks-1)*16, pf, &out[0])
+				return
 			} else {
 				gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, &out[0])
 			}
