@@ -21,19 +21,24 @@
 	VMOVUPS.Z (R9), K1, Z12 \
 	VMOVUPS.Z (R9)(R8*1), K1, Z13
 
-// func gemv4F32AVX512(x, w *float32, ldw, head, body, tail int, out *float32)
-// out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) and
-// i < head+body+tail, x loaded once for all four rows: head (< 16) and tail
-// (< 16) elements by masked loads, body (a multiple of 16) by whole 64-byte
+// func gemv4F32AVX512(x, w *float32, ldw, head, body, tail, quads int, out *float32)
+// out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4 rows
+// q*4+r of w (stride ldw elements) and i < head+body+tail, x loaded once for
+// all four rows of a quad: head (< 16) and tail (< 16) elements by masked loads, body (a multiple of 16) by whole 64-byte
 // loads between them. The caller picks head so that the body's loads of the
 // first row start on a cache line (and so those of all four when ldw is a
 // multiple of 16): a safetensors file's tensors start 16 bytes past one, and
 // a 64-byte load across two lines costs two.
-TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-56
-	MOVQ x+0(FP), SI
-	MOVQ w+8(FP), DI
+TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+8(FP), R11
 	MOVQ ldw+16(FP), R8
 	SHLQ $2, R8
+	MOVQ quads+48(FP), R13
+	MOVQ out+56(FP), R12
+
+quad:
+	MOVQ x+0(FP), SI
+	MOVQ R11, DI
 	LEAQ (DI)(R8*2), R9
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -119,8 +124,11 @@ reduce:
 	VHADDPS Y2, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	MOVQ out+48(FP), DX
-	VMOVUPS X0, (DX)
+	VMOVUPS X0, (R12)
+	ADDQ $16, R12
+	LEAQ (R11)(R8*4), R11
+	DECQ R13
+	JNZ  quad
 	VZEROUPPER
 	RET
 

@@ -232,8 +232,8 @@ func (k kernels) gemvRows(op *gemvOp, x []float32, splits *xSplits, rows, kd, j0
 func (k kernels) dotRows(out []float32, x gemvX, b *bSource, j0 int) {
 	i := 0
 	if k.isa != isaGo {
-		for ; i+4 <= len(out); i += 4 {
-			k.dot4((*[4]float32)(out[i:i+4]), x, b, j0+i)
+		if i = len(out) &^ 3; i > 0 {
+			k.dotQuads(out[:i], x, b, j0)
 		}
 	}
 	for ; i < len(out); i++ {

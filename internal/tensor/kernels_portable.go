@@ -42,10 +42,10 @@ func (k kernels) normAffine(dst, x, w, b []float32, rstd, shift float32) {
 }
 func (k kernels) swiglu(dst, gate, up []float32) { swigluGo(dst, gate, up) }
 
-// dot4 is four single dot products in the portable set.
-func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
-	for r := range 4 {
-		out[r] = k.rowDot(x.x, b, (j0+r)*b.ld)
+// dotQuads is single dot products in the portable set.
+func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
+	for i := range out {
+		out[i] = k.rowDot(x.x, b, (j0+i)*b.ld)
 	}
 }
 

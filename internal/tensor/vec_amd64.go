@@ -181,77 +181,85 @@ func (k kernels) swiglu(dst, gate, up []float32) {
 	swigluGo(dst[m:], gate[m:], up[m:])
 }
 
-// dot4 sets out[r] = x · B[j0+r, :] for r < 4 (B stored [n, len(x.x)] with row
-// stride b.ld), reading x once for the four rows.
-func (k kernels) dot4(out *[4]float32, x gemvX, b *bSource, j0 int) {
+// dotQuads sets out[i] = x · B[j0+i, :] for i < len(out), a positive multiple
+// of 4 (B stored [n, len(x.x)] with row stride b.ld), four rows at a time with
+// one load of x for the four, in one kernel call for all the rows where the
+// kernel takes several quads.
+func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 	n := len(x.x)
-	m := n &^ 15 // both vector sets take whole 16-element blocks
+	quads := len(out) / 4
+	out = out[:4*quads]
+	m := n &^ 15 // the 16-bit AVX2 kernels take whole 16-element blocks
 	off := j0 * b.ld
-	last := off + 3*b.ld + n - 1 // the last weight read
-	if m > 0 {
-		xp := &x.x[0]
-		pf := gemvPrefetchQuads * 4 * b.ld * b.dtype.Size()
-		switch b.dtype {
-		case F32:
-			_ = b.f32[last]
-			if k.isa == isaAVX512 {
-				// The whole row in the kernel, its vector loads from a
-				// cache line of the first row (and so of all four, when
-				// the row stride is a multiple of 16 elements).
-				head := 0
-				if b.ld%16 == 0 {
-					head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
-				}
-				body := (n - head) &^ 15
-				gemv4F32AVX512(xp, &b.f32[off], b.ld, head, body, n-head-body, &out[0])
-				return
-			}
-			// The whole row in the kernel, its vector loads from a 32-byte
-			// boundary of the first row (and so of all four, when the row
-			// stride is a multiple of 8 elements).
+	last := off + (4*quads-1)*b.ld + n - 1 // the last weight read
+	if m == 0 {
+		for i := range out {
+			out[i] = k.rowDot(x.x, b, off+i*b.ld)
+		}
+		return
+	}
+	xp := &x.x[0]
+	pf := gemvPrefetchQuads * 4 * b.ld * b.dtype.Size()
+	switch b.dtype {
+	case F32:
+		_ = b.f32[last]
+		if k.isa == isaAVX512 {
+			// The whole row in the kernel, its vector loads from a cache
+			// line of the first row (and so of all rows, when the row
+			// stride is a multiple of 16 elements).
 			head := 0
-			if b.ld%8 == 0 {
-				head = int((32 - uintptr(unsafe.Pointer(&b.f32[off]))%32) % 32 / 4)
+			if b.ld%16 == 0 {
+				head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
 			}
 			body := (n - head) &^ 15
-			gemv4F32AVX2(xp, &b.f32[off], b.ld, head, body, n-head-body, &out[0])
+			gemv4F32AVX512(xp, &b.f32[off], b.ld, head, body, n-head-body, quads, &out[0])
 			return
-		case BF16, F16:
-			_ = b.u16[last]
-			if k.vec().isa == isaAVX512 {
-				// As for F32: the whole row in the kernel, the body's
-				// loads from a cache line of the first row (and of all
-				// four when the row stride is a multiple of 32 elements).
-				head := 0
-				if b.ld%32 == 0 {
-					head = min(n, int((64-uintptr(unsafe.Pointer(&b.u16[off]))%64)%64/2))
-				}
-				body := (n - head) &^ 15
-				if b.dtype == BF16 {
-					gemv4BF16AVX512(xp, &b.u16[off], b.ld, head, body, n-head-body, &out[0])
-				} else {
-					gemv4F16AVX512(xp, &b.u16[off], b.ld, head, body, n-head-body, &out[0])
-				}
-				return
-			}
-			if b.dtype == BF16 {
-				// The whole row in the kernel, in 16-element blocks
-				// from a 32-byte boundary (see splitPadded).
-				skip := bf16Skip(b, off)
-				blocks := (skip + n + 15) / 16
-				_ = x.split[blocks*16-1]
-				gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, blocks, skip, skip+n-(blocks-1)*16, pf, &out[0])
-				return
-			} else {
-				gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, &out[0])
-			}
 		}
-	} else {
-		*out = [4]float32{}
-	}
-	if m < n {
-		for r := range 4 {
-			out[r] += k.rowDot(x.x[m:], b, (j0+r)*b.ld+m)
+		// The whole row in the kernel, its vector loads from a 32-byte
+		// boundary of the first row (and so of all rows, when the row
+		// stride is a multiple of 8 elements).
+		head := 0
+		if b.ld%8 == 0 {
+			head = min(n, int((32-uintptr(unsafe.Pointer(&b.f32[off]))%32)%32/4))
+		}
+		body := (n - head) &^ 15
+		gemv4F32AVX2(xp, &b.f32[off], b.ld, head, body, n-head-body, quads, &out[0])
+		return
+	case BF16, F16:
+		_ = b.u16[last]
+		if k.vec().isa == isaAVX512 {
+			// As for F32: the whole row in the kernel, the body's loads
+			// from a cache line of the first row (and of all rows when
+			// the row stride is a multiple of 32 elements).
+			head := 0
+			if b.ld%32 == 0 {
+				head = min(n, int((64-uintptr(unsafe.Pointer(&b.u16[off]))%64)%64/2))
+			}
+			body := (n - head) &^ 15
+			for q := range quads {
+				o, w := &out[4*q], &b.u16[off+4*q*b.ld]
+				if b.dtype == BF16 {
+					gemv4BF16AVX512(xp, w, b.ld, head, body, n-head-body, o)
+				} else {
+					gemv4F16AVX512(xp, w, b.ld, head, body, n-head-body, o)
+				}
+			}
+			return
+		}
+		if b.dtype == BF16 {
+			// The whole row in the kernel, in 16-element blocks from a
+			// 32-byte boundary (see splitPadded).
+			skip := bf16Skip(b, off)
+			blocks := (skip + n + 15) / 16
+			_ = x.split[blocks*16-1]
+			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, blocks, skip, skip+n-(blocks-1)*16, pf, quads, &out[0])
+			return
+		}
+		gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, quads, &out[0])
+		if m < n {
+			for i := range out {
+				out[i] += k.rowDot(x.x[m:], b, off+i*b.ld+m)
+			}
 		}
 	}
 }
