@@ -168,6 +168,7 @@ func finishBlob(f *os.File, incomplete, blob string) error {
 	if err := f.Sync(); err != nil {
 		return err
 	}
+	dropCachedPages(f)
 	if err := f.Close(); err != nil {
 		return err
 	}

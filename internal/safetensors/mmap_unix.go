@@ -20,5 +20,6 @@ func mapFile(f *os.File, size int64) (data []byte, release func() error, err err
 	if err != nil {
 		return nil, nil, fmt.Errorf("mmap: %w", err)
 	}
+	adviseHugePages(data)
 	return data, func() error { return unix.Munmap(data) }, nil
 }

@@ -111,6 +111,8 @@ ours() { # set regexp [env...]; set "vec" is auto with the avx512vec build
 }
 sec decode and prefill, $T threads
 for r in 1 2; do
+	# every model file cached alike (see pagecache.py)
+	python3 tools/peers/pagecache.py "$MODELS"/qwen-*/model.safetensors "$MODELS"/qwen-*.gguf || echo "pagecache.py failed"
 	for set in auto vec avx2; do ours $set 'Prefill|Decode' HFSERVE_BENCH_DECODERS="$MODELS/qwen-f32,$MODELS/qwen-bf16"; done
 	for d in f32 bf16; do
 		echo "llama.cpp $d: $(timeout 90 "$B/llamabench" "$MODELS/qwen-$d.gguf" "$T" 512 32 1 1 "$B/lib" 2>/dev/null | tr '\n' ' ')"

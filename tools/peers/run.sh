@@ -142,8 +142,20 @@ peer() { # model-tag command...
 	shift
 	"$@" | sed "s|^{|{\"model\":\"$tag\",|" | tee -a "$RESULTS" >&2
 }
+# Every model file, ours and the peers', cached alike before each round (see
+# pagecache.py: how a file entered the page cache changes decode speed).
+MODEL_FILES=()
+for m in "${DECODERS[@]}"; do
+	MODEL_FILES+=("$m/model.safetensors")
+	if has llama.cpp; then MODEL_FILES+=("$m.gguf"); fi
+done
+if [ "$ENCODER" = 1 ]; then
+	MODEL_FILES+=("$ENC/model.safetensors")
+	if has onnxruntime; then MODEL_FILES+=("$ENC.onnx"); fi
+fi
 for r in $(seq "$ROUNDS"); do
 	log "round $r of $ROUNDS"
+	$PY "$PEERDIR/pagecache.py" "${MODEL_FILES[@]}"
 	for m in "${DECODERS[@]}"; do
 		tag=$(basename "$m")
 		ours "$tag" 'Prefill|Decode' 1 HFSERVE_BENCH_DECODERS="$m" HFSERVE_BENCH_SEQS="${SEQS// /,}"
