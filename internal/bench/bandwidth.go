@@ -34,9 +34,11 @@ func ReadBandwidth(pool *tensor.Pool, buf []float32) (bytesPerSec float64, sumSq
 
 // PeakReadBandwidth is the best of passes ReadBandwidth passes over a
 // fresh buffer of mib MiB: the limit a memory-bound pass can reach, which
-// other processes on a shared machine can only lower.
+// other processes on a shared machine can only lower. The buffer is in
+// 2 MiB pages where the system gives them, as the weights are.
 func PeakReadBandwidth(pool *tensor.Pool, mib, passes int) float64 {
-	buf := make([]float32, mib<<20/4)
+	buf, free := hugeFloats(mib << 20 / 4)
+	defer free()
 	for i := range buf {
 		buf[i] = 1 // touch every page before timing
 	}
