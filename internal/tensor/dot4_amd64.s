@@ -21,20 +21,43 @@
 	VMOVUPS.Z (R9), K1, Z12 \
 	VMOVUPS.Z (R9)(R8*1), K1, Z13
 
+// PREFETCH4NEXT prefetches into L1 the two lines of each of the four rows
+// that the next quad (R10 bytes on) reads where this one reads now. Rows of
+// a few kilobytes each leave the hardware prefetchers little to follow
+// before the next quad's rows start elsewhere; with these, F32 decode of
+// Qwen2.5-0.5B on a Zen 5 ran 26.9 against 25.8 tok/s (5 interleaved pairs,
+// each won) and 23.4 against 21.9 in 4 more (into L2 only: 20.4; two quads
+// ahead: 23.3).
+#define PREFETCH4NEXT \
+	PREFETCHT0 (DI)(R10*1); \
+	PREFETCHT0 64(DI)(R10*1); \
+	PREFETCHT0 (R9)(R10*1); \
+	PREFETCHT0 64(R9)(R10*1); \
+	LEAQ (DI)(R8*1), AX; \
+	PREFETCHT0 (AX)(R10*1); \
+	PREFETCHT0 64(AX)(R10*1); \
+	LEAQ (R9)(R8*1), AX; \
+	PREFETCHT0 (AX)(R10*1); \
+	PREFETCHT0 64(AX)(R10*1)
+
 // func gemv4F32AVX512(x, w *float32, ldw, head, body, tail, quads int, out *float32)
 // out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4 rows
 // q*4+r of w (stride ldw elements) and i < head+body+tail, x loaded once for
-// all four rows of a quad: head (< 16) and tail (< 16) elements by masked loads, body (a multiple of 16) by whole 64-byte
-// loads between them. The caller picks head so that the body's loads of the
-// first row start on a cache line (and so those of all four when ldw is a
-// multiple of 16): a safetensors file's tensors start 16 bytes past one, and
-// a 64-byte load across two lines costs two.
+// all four rows of a quad: head (< 16) and tail (< 16) elements by masked
+// loads, body (a multiple of 16) by whole 64-byte loads between them,
+// prefetching the next quad's rows as it goes (PREFETCH4NEXT). The caller
+// picks head so that the body's loads of the first row start on a cache line
+// (and so those of all four when ldw is a multiple of 16): a safetensors
+// file's tensors start 16 bytes past one, and a 64-byte load across two lines
+// costs two.
 TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-64
 	MOVQ w+8(FP), R11
 	MOVQ ldw+16(FP), R8
 	SHLQ $2, R8
 	MOVQ quads+48(FP), R13
 	MOVQ out+56(FP), R12
+	LEAQ (R8)(R8*1), R10
+	ADDQ R10, R10 // a quad's bytes: the prefetch distance
 
 quad:
 	MOVQ x+0(FP), SI
@@ -67,6 +90,7 @@ body:
 	JLT  one
 
 loop2:
+	PREFETCH4NEXT
 	VMOVUPS (SI), Z8
 	VMOVUPS 64(SI), Z9
 	VFMADD231PS (DI), Z8, Z0
