@@ -28,7 +28,8 @@ import (
 //
 // Metrics: tok/s or sent/s (the workload's rate), weightMB (the weights'
 // size as stored), rssMB (the process's resident memory after the timed
-// runs, garbage returned to the OS first) and, for decode, bwGB/s (the
+// runs, garbage returned to the OS first), hugeMB (how much of the mapped
+// files is in 2 MiB pages: see HugeFileBytes) and, for decode, bwGB/s (the
 // peak read bandwidth measured just before and after the timed loop; the
 // decode bandwidth bound is bwGB/s*1000/weightMB tokens per second).
 func envList(b *testing.B, key, def string) []string {
@@ -86,6 +87,9 @@ func reportModel(b *testing.B, m models.Model) {
 	debug.FreeOSMemory() // drop the bandwidth buffers and other garbage first
 	if rss, err := ResidentBytes(); err == nil {
 		b.ReportMetric(float64(rss)/1e6, "rssMB")
+	}
+	if huge, err := HugeFileBytes(); err == nil {
+		b.ReportMetric(float64(huge)/1e6, "hugeMB")
 	}
 }
 

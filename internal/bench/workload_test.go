@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"testing"
 
 	"hfserve/internal/tensor"
@@ -95,4 +96,23 @@ func TestResidentBytesGrows(t *testing.T) {
 		t.Errorf("resident memory grew by %d bytes after touching 64 MiB", after-before)
 	}
 	_ = buf[len(buf)-1]
+}
+
+// TestHugeFileBytes checks that HugeFileBytes reads a size where /proc has
+// one: never negative, never more than the whole resident set.
+func TestHugeFileBytes(t *testing.T) {
+	huge, err := HugeFileBytes()
+	if err != nil {
+		if _, serr := os.Stat("/proc/self/smaps_rollup"); serr != nil {
+			t.Skip("no /proc/self/smaps_rollup here")
+		}
+		t.Fatal(err)
+	}
+	rss, err := ResidentBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if huge < 0 || huge > rss {
+		t.Errorf("%d bytes of files in 2 MiB pages, resident set %d", huge, rss)
+	}
 }

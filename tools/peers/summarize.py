@@ -79,6 +79,8 @@ def parse(paths):
                 extra[(model, "weightMB")].append(metrics["weightMB"])
             if "rssMB" in metrics:
                 extra[(model, "rssMB")].append(metrics["rssMB"])
+            if "hugeMB" in metrics:
+                extra[(model, "hugeMB")].append(metrics["hugeMB"])
             if "bwGB/s" in metrics and test == "decode_batch1":
                 bound = metrics["bwGB/s"] * 1e3 / metrics["weightMB"]
                 extra[(model, "bound")].append(bound)
@@ -153,7 +155,9 @@ def main():
         if metric == "rssMB" and extra[(model, "weightMB")]:
             w = statistics.median(extra[(model, "weightMB")])
             r = statistics.median(v)
-            print(f"{model}: weights {w:.0f} MB, process RSS after the runs {r:.0f} MB ({r / w:.3f}x)")
+            huge = extra[(model, "hugeMB")]
+            pages = f", {statistics.median(huge):.0f} MB of the files in 2 MiB pages" if huge else ""
+            print(f"{model}: weights {w:.0f} MB, process RSS after the runs {r:.0f} MB ({r / w:.3f}x){pages}")
 
 
 def print_table(table):
