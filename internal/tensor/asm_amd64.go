@@ -169,3 +169,9 @@ func normAffineAVX2(dst, x, w, b *float32, n int, rstd, shift float32)
 //
 //go:noescape
 func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
+
+// gemmT16x4BF16AVX512 is gemmT16x4BF16AVX2 on 512-bit registers, with the
+// same results bit for bit (gemm_rows_amd64.s).
+//
+//go:noescape
+func gemmT16x4BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)

@@ -37,10 +37,11 @@ func (k kernels) rowsFirst(dt DType, rows int) bool {
 // tiles of 6 (BF16: 4); each tile's weights are read from memory once for all
 // the rows.
 //
-// The kernels are AVX2 code, and the AVX-512 set runs them too, with its own
-// panel depth: each output is a chain of fused multiply-adds over a panel's
-// depth whatever the vector width, so they then agree bit for bit with the
-// AVX-512 set's packed products.
+// The F32 kernels are AVX2 code, and the AVX-512 set runs them too, with its
+// own panel depth; its BF16 kernel is the AVX2 one on 512-bit registers.
+// Each output is a chain of fused multiply-adds over a panel's depth
+// whatever the vector width, so they then agree bit for bit with the AVX-512
+// set's packed products.
 func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
 	if (k.isa != isaAVX2 && k.isa != isaAVX512) || !b.trans || m < 1 || m > gemmRowsMaxRows || kd < 1 {
 		return false
@@ -60,6 +61,11 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	case b.dtype == F32:
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
+		}
+	case b.dtype == BF16 && k.isa == isaAVX512:
+		cols = 4
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, _ int) {
+			gemmT16x4BF16AVX512(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode, cp, n)
 		}
 	case b.dtype == BF16:
 		cols = 4

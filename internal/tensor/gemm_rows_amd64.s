@@ -527,3 +527,134 @@ b16store:
 b16end:
 	VZEROUPPER
 	RET
+
+// PAIR16X4Z is PAIR16X4 on 512-bit registers: the 16 inputs of a depth in
+// one register (Z0 at depth 2i, Z1 at 2i+1), each weight row's 16 sums in
+// one accumulator (Z16–Z19). Every sum is the same chain of fused
+// multiply-adds as in the AVX2 kernel, so the two give the same bits.
+#define PAIR16X4Z(xo, wo) \
+	VMOVUPS xo(SI), Z0; \
+	VMOVUPS xo+64(SI), Z1; \
+	PAIRROWZ(wo(DI), Z16); \
+	PAIRROWZ(wo(DI)(R10*1), Z17); \
+	PAIRROWZ(wo(DI)(R10*2), Z18); \
+	PAIRROWZ(wo(R11), Z19)
+
+#define PAIRROWZ(addr, A) \
+	VPBROADCASTD addr, Z14; \
+	VPSLLD $16, Z14, Z15; \
+	VPANDD Z13, Z14, Z14; \
+	VFMADD231PS Z0, Z15, A; \
+	VFMADD231PS Z1, Z14, A
+
+#define ODDROWZ(addr, A) \
+	VPBROADCASTW addr, Z15; \
+	VPSLLD $16, Z15, Z15; \
+	VFMADD231PS Z0, Z15, A
+
+// func gemmT16x4BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
+// gemmT16x4BF16AVX2 with 512-bit arithmetic: half the multiply-add
+// instructions for the same sums (and bits). At batch 16 the BF16 decode of a
+// Qwen2.5-0.5B-shaped model spent 74% of its time in the AVX2 kernel, and
+// llama.cpp's (which multiplies in bfloat16, VDPBF16PS) ran 1.1x faster.
+TEXT ·gemmT16x4BF16AVX512(SB), NOSPLIT, $0-80
+	ROWPTRS($1)
+	VPTERNLOGD $0xff, Z13, Z13, Z13
+	VPSLLD $16, Z13, Z13 // 0xffff0000 in every lane
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	CMPQ CX, $32
+	JLT  zb16pairs
+
+zb16loop32:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(R10*1)
+	PREFETCHT0 (AX)(R10*2)
+	PREFETCHT0 (BX)
+	PAIR16X4Z(0, 0)
+	PAIR16X4Z(128, 4)
+	PAIR16X4Z(256, 8)
+	PAIR16X4Z(384, 12)
+	PAIR16X4Z(512, 16)
+	PAIR16X4Z(640, 20)
+	PAIR16X4Z(768, 24)
+	PAIR16X4Z(896, 28)
+	PAIR16X4Z(1024, 32)
+	PAIR16X4Z(1152, 36)
+	PAIR16X4Z(1280, 40)
+	PAIR16X4Z(1408, 44)
+	PAIR16X4Z(1536, 48)
+	PAIR16X4Z(1664, 52)
+	PAIR16X4Z(1792, 56)
+	PAIR16X4Z(1920, 60)
+	ADDQ $2048, SI
+	ADDQ $64, DI
+	ADDQ $64, R11
+	ADDQ $64, AX
+	ADDQ $64, BX
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  zb16loop32
+
+zb16pairs:
+	CMPQ CX, $2
+	JLT  zb16odd
+zb16loop2:
+	PAIR16X4Z(0, 0)
+	ADDQ $128, SI
+	ADDQ $4, DI
+	ADDQ $4, R11
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  zb16loop2
+
+zb16odd:
+	TESTQ CX, CX
+	JZ   zb16done
+	VMOVUPS (SI), Z0
+	ODDROWZ(0(DI), Z16)
+	ODDROWZ(0(DI)(R10*1), Z17)
+	ODDROWZ(0(DI)(R10*2), Z18)
+	ODDROWZ(0(R11), Z19)
+
+zb16done:
+	// Rows 0–7 of each weight row's sums to Y4, Y6, Y8, Y10 and rows 8–15
+	// to Y5, Y7, Y9, Y11: the AVX2 kernel's layout, for its epilogue.
+	VMOVAPS Y16, Y4
+	VEXTRACTF64X4 $1, Z16, Y5
+	VMOVAPS Y17, Y6
+	VEXTRACTF64X4 $1, Z17, Y7
+	VMOVAPS Y18, Y8
+	VEXTRACTF64X4 $1, Z18, Y9
+	VMOVAPS Y19, Y10
+	VEXTRACTF64X4 $1, Z19, Y11
+	MOVQ out+32(FP), DX
+	MOVQ mode+56(FP), R8
+	CMPQ R8, $2
+	JEQ  zb16acc
+	CMPQ R8, $1
+	JNE  zb16store
+	MOVQ bias+48(FP), R9
+	JOINBIAS2(0, Y4, Y5)
+	JOINBIAS2(4, Y6, Y7)
+	JOINBIAS2(8, Y8, Y9)
+	JOINBIAS2(12, Y10, Y11)
+	JMP  zb16store
+zb16acc:
+	ADDOUT8
+zb16store:
+	STOREOUT8
+	MOVQ c+64(FP), R9
+	TESTQ R9, R9
+	JZ   zb16end
+	MOVQ ldc+72(FP), R13
+	SHLQ $2, R13
+	TSTORE4X8(Y4, Y6, Y8, Y10)
+	LEAQ (R9)(R13*4), R9 // row 3 + 5 = row 8
+	ADDQ R13, R9
+	TSTORE4X8(Y5, Y7, Y9, Y11)
+zb16end:
+	VZEROUPPER
+	RET

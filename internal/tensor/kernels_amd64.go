@@ -27,12 +27,15 @@ func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc
 // larger product it ran slower (0.88×).
 const avx512MinRows = gemmRowsMaxRows + 1
 
-// forLinear is the set that runs Linear of rows rows for k: k itself, except
-// that the AVX-512 set hands products of more than gemvMaxRows and fewer than
-// avx512MinRows rows to the AVX2 set (its matrix-vector products stay: dot4
-// picks the kernel per dtype).
-func (k kernels) forLinear(rows int) kernels {
-	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows {
+// forLinear is the set that runs Linear of rows rows of dt weights for k: k
+// itself, except that the AVX-512 set hands products of more than
+// gemvMaxRows and fewer than avx512MinRows rows to the AVX2 set (its
+// matrix-vector products stay: dotQuads picks the kernel per dtype). BF16
+// products whose rows fill their groups of 16 (rowsFirst) stay too: they run
+// gemmRows' BF16 kernel on 512-bit registers (see gemmT16x4BF16AVX512); the
+// others run the AVX2 set's dot-product kernels (gemmDot).
+func (k kernels) forLinear(rows int, dt DType) kernels {
+	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows && !(dt == BF16 && k.rowsFirst(dt, rows)) {
 		return avx2Kernels()
 	}
 	return k

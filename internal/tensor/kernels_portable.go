@@ -70,7 +70,7 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 func (k kernels) rowsFirst(dt DType, rows int) bool { return false }
 
 // forLinear: the portable set runs every Linear itself.
-func (k kernels) forLinear(rows int) kernels { return k }
+func (k kernels) forLinear(rows int, dt DType) kernels { return k }
 
 // forRowInvariant: the portable set runs every LinearRowInvariant itself.
 func (k kernels) forRowInvariant() kernels { return k }

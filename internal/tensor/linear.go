@@ -39,11 +39,11 @@ func (k kernels) linear(p *Pool, dst, x []float32, rows int, w *Matrix, bias []f
 	if rows <= 0 {
 		return
 	}
-	if n := k.forLinear(rows); n != k {
+	op := linearOp("Linear", dst, x, rows, w, bias)
+	if n := k.forLinear(rows, w.DType); n != k {
 		n.linear(p, dst, x, rows, w, bias)
 		return
 	}
-	op := linearOp("Linear", dst, x, rows, w, bias)
 	if rows <= gemvMaxRows {
 		k.gemv(p, x, rows, w.Cols, []gemvOp{op})
 		return

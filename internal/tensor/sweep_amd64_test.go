@@ -84,11 +84,19 @@ func TestAVX512Delegation(t *testing.T) {
 		rows int
 		want kernels
 	}{{1, few}, {gemvMaxRows, few}, {gemvMaxRows + 1, k2}, {gemmRowsMaxRows, k2}, {gemmRowsMaxRows + 1, k512}, {4096, k512}} {
-		if got := k512.forLinear(tc.rows); got != tc.want {
-			t.Errorf("forLinear(%d) = %v, want %v", tc.rows, got.isa, tc.want.isa)
+		if got := k512.forLinear(tc.rows, F32); got != tc.want {
+			t.Errorf("forLinear(%d, F32) = %v, want %v", tc.rows, got.isa, tc.want.isa)
 		}
-		if got := k2.forLinear(tc.rows); got != k2 {
+		if got := k2.forLinear(tc.rows, F32); got != k2 {
 			t.Errorf("avx2 forLinear(%d) = %v", tc.rows, got.isa)
+		}
+	}
+	// BF16 products that fill their groups of 16 stay in the AVX-512 set
+	// (gemmRows' 512-bit BF16 kernel); the others go to the AVX2 set's
+	// dot-product kernels.
+	for rows, want := range map[int]kernels{2: k512, 8: k2, 14: k512, 16: k512, 20: k2, 32: k512, 64: k512} {
+		if got := k512.forLinear(rows, BF16); got != want {
+			t.Errorf("forLinear(%d, BF16) = %v, want %v", rows, got.isa, want.isa)
 		}
 	}
 	if k512.forRowInvariant() != k512 || k2.forRowInvariant() != k2 {
