@@ -175,3 +175,9 @@ func gemmT16x4BF16AVX2(kc int, xt *float32, w *uint16, ldw int, out *float32, pf
 //
 //go:noescape
 func gemmT16x4BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
+
+// gemmT16x6F32AVX512 is gemmT16x6F32AVX2 on 512-bit registers, with the
+// same results bit for bit (gemm_rows_amd64.s).
+//
+//go:noescape
+func gemmT16x6F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)

@@ -37,8 +37,8 @@ func (k kernels) rowsFirst(dt DType, rows int) bool {
 // tiles of 6 (BF16: 4); each tile's weights are read from memory once for all
 // the rows.
 //
-// The F32 kernels are AVX2 code, and the AVX-512 set runs them too, with its
-// own panel depth; its BF16 kernel is the AVX2 one on 512-bit registers.
+// The AVX-512 set runs the 16-row kernels on 512-bit registers and the 8-row
+// F32 one as AVX2 code, all at its own panel depth.
 // Each output is a chain of fused multiply-adds over a panel's depth
 // whatever the vector width, so they then agree bit for bit with the AVX-512
 // set's packed products.
@@ -57,6 +57,10 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 		group = 8
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
+		}
+	case b.dtype == F32 && k.isa == isaAVX512:
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
+			gemmT16x6F32AVX512(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == F32:
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {

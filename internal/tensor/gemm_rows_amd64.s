@@ -290,6 +290,126 @@ t16end:
 	VZEROUPPER
 	RET
 
+// STEP16X6Z is STEP16X6 on 512-bit registers: one depth's 16 inputs in Z0,
+// each weight row's 16 sums in one accumulator (Z16–Z21), its weight
+// broadcast from memory inside the multiply-add. Every sum is the same chain
+// of fused multiply-adds as in the AVX2 kernel, so the two give the same bits.
+#define STEP16X6Z(xo, wo) \
+	VMOVUPS xo(SI), Z0; \
+	VFMADD231PS.BCST wo(DI), Z0, Z16; \
+	VFMADD231PS.BCST wo(DI)(R10*1), Z0, Z17; \
+	VFMADD231PS.BCST wo(DI)(R10*2), Z0, Z18; \
+	VFMADD231PS.BCST wo(R11), Z0, Z19; \
+	VFMADD231PS.BCST wo(R11)(R10*1), Z0, Z20; \
+	VFMADD231PS.BCST wo(R11)(R10*2), Z0, Z21
+
+// func gemmT16x6F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)
+// gemmT16x6F32AVX2 with 512-bit arithmetic: half the multiply-adds and no
+// separate broadcasts for the same sums (and bits). It runs the AVX-512 set's
+// row-invariant products of 9 to 32 rows: a short encoder input alone.
+TEXT ·gemmT16x6F32AVX512(SB), NOSPLIT, $0-88
+	ROWPTRS($2)
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	CMPQ CX, $16
+	JLT  zt16tail
+
+zzt16loop16:
+	PREFETCH6
+	STEP16X6Z(0, 0)
+	STEP16X6Z(64, 4)
+	STEP16X6Z(128, 8)
+	STEP16X6Z(192, 12)
+	STEP16X6Z(256, 16)
+	STEP16X6Z(320, 20)
+	STEP16X6Z(384, 24)
+	STEP16X6Z(448, 28)
+	STEP16X6Z(512, 32)
+	STEP16X6Z(576, 36)
+	STEP16X6Z(640, 40)
+	STEP16X6Z(704, 44)
+	STEP16X6Z(768, 48)
+	STEP16X6Z(832, 52)
+	STEP16X6Z(896, 56)
+	STEP16X6Z(960, 60)
+	ADDQ $1024, SI
+	ADDQ $64, DI
+	ADDQ $64, R11
+	ADDQ $64, AX
+	ADDQ $64, BX
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JGE  zzt16loop16
+
+zt16tail:
+	TESTQ CX, CX
+	JZ   zt16done
+
+zt16loop1:
+	STEP16X6Z(0, 0)
+	ADDQ $64, SI
+	ADDQ $4, DI
+	ADDQ $4, R11
+	DECQ CX
+	JNZ  zt16loop1
+
+zt16done:
+	// Rows 0–7 of weight row j's sums to Y(4+2j), rows 8–15 to Y(5+2j):
+	// the AVX2 kernel's layout, for its epilogue.
+	VMOVAPS Y16, Y4
+	VEXTRACTF64X4 $1, Z16, Y5
+	VMOVAPS Y17, Y6
+	VEXTRACTF64X4 $1, Z17, Y7
+	VMOVAPS Y18, Y8
+	VEXTRACTF64X4 $1, Z18, Y9
+	VMOVAPS Y19, Y10
+	VEXTRACTF64X4 $1, Z19, Y11
+	VMOVAPS Y20, Y12
+	VEXTRACTF64X4 $1, Z20, Y13
+	VMOVAPS Y21, Y14
+	VEXTRACTF64X4 $1, Z21, Y15
+	MOVQ out+32(FP), DX
+	MOVQ mode+56(FP), R8
+	CMPQ R8, $2
+	JEQ  zt16acc
+	CMPQ R8, $1
+	JNE  zt16store
+	MOVQ bias+48(FP), R9
+	JOINBIAS2(0, Y4, Y5)
+	JOINBIAS2(4, Y6, Y7)
+	JOINBIAS2(8, Y8, Y9)
+	JOINBIAS2(12, Y10, Y11)
+	JOINBIAS2(16, Y12, Y13)
+	JOINBIAS2(20, Y14, Y15)
+	JMP  zt16store
+zt16acc:
+	ADDOUT12
+zt16store:
+	STOREOUT12
+	CSTORE(zt16end)
+	// rows 0–7, then 8–15, from the sums just stored
+	VMOVUPS 0(DX), Y4
+	VMOVUPS 64(DX), Y5
+	VMOVUPS 128(DX), Y6
+	VMOVUPS 192(DX), Y7
+	VMOVUPS 256(DX), Y8
+	VMOVUPS 320(DX), Y9
+	TSTORE8X6(zt16end)
+	VMOVUPS 32(DX), Y4
+	VMOVUPS 96(DX), Y5
+	VMOVUPS 160(DX), Y6
+	VMOVUPS 224(DX), Y7
+	VMOVUPS 288(DX), Y8
+	VMOVUPS 352(DX), Y9
+	TSTORE8X6(zt16end)
+zt16end:
+	VZEROUPPER
+	RET
+
 TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-88
 	ROWPTRS($2)
 	VXORPS Y4, Y4, Y4

@@ -249,14 +249,21 @@ func TestLinearRowInvariant(t *testing.T) {
 				w, _ := randWeights(t, r, n, kd, dt)
 				x := randSlice(r, 600*kd)
 				bias := randSlice(r, n)
-				want := make([]float32, n)
-				ks.linearRowInvariant(p, want, x, 1, w, bias)
+				// Each of the first rows alone: every row of a batch (up to
+				// these) must match its own, not only the first.
+				const checked = 40
+				want := make([]float32, checked*n)
+				for i := range checked {
+					ks.linearRowInvariant(p, want[i*n:(i+1)*n], x[i*kd:(i+1)*kd], 1, w, bias)
+				}
 				for _, rows := range []int{2, 3, 4, 5, 6, 7, 8, 13, 16, 24, 25, 31, 64, 256, 257, 600} {
 					got := make([]float32, rows*n)
 					ks.linearRowInvariant(p, got, x, rows, w, bias)
-					for j := range n {
-						if got[j] != want[j] {
-							t.Fatalf("%s %s %dx%d: row 0 column %d is %v with %d rows, %v alone", ks.isa, dt, n, kd, j, got[j], rows, want[j])
+					for i := range min(rows, checked) {
+						for j := range n {
+							if g, w := got[i*n+j], want[i*n+j]; g != w {
+								t.Fatalf("%s %s %dx%d: row %d column %d is %v with %d rows, %v alone", ks.isa, dt, n, kd, i, j, g, rows, w)
+							}
 						}
 					}
 					ks.linear(p, got, x, rows, w, bias)
