@@ -79,7 +79,7 @@ func BenchmarkKernelSets(b *testing.B) {
 // on any amd64 CPU: it only asks, it runs no AVX-512 code).
 func TestAVX512Delegation(t *testing.T) {
 	k512, k2 := avx512Kernels(), avx2Kernels()
-	few := k512 // matrix-vector products (rows ≤ gemvMaxRows): dot4 picks per dtype
+	few := k512 // matrix-vector products (rows ≤ gemvMaxRows): dotQuads picks per dtype
 	for _, tc := range []struct {
 		rows int
 		want kernels
