@@ -195,100 +195,111 @@
 	SHLQ $2, R13; \
 	MOVQ rows+80(FP), R8
 
-TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-88
-	ROWPTRS($2)
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
+// ZERO16X6 clears gemmT16x6F32AVX2's accumulators Y4–Y15.
+#define ZERO16X6 \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
+	VXORPS Y11, Y11, Y11; \
+	VXORPS Y12, Y12, Y12; \
+	VXORPS Y13, Y13, Y13; \
+	VXORPS Y14, Y14, Y14; \
 	VXORPS Y15, Y15, Y15
-	CMPQ CX, $16
-	JLT  t16tail
 
-t16loop16:
-	PREFETCH6
-	STEP16X6(0, 0)
-	STEP16X6(64, 4)
-	STEP16X6(128, 8)
-	STEP16X6(192, 12)
-	STEP16X6(256, 16)
-	STEP16X6(320, 20)
-	STEP16X6(384, 24)
-	STEP16X6(448, 28)
-	STEP16X6(512, 32)
-	STEP16X6(576, 36)
-	STEP16X6(640, 40)
-	STEP16X6(704, 44)
-	STEP16X6(768, 48)
-	STEP16X6(832, 52)
-	STEP16X6(896, 56)
-	STEP16X6(960, 60)
-	ADDQ $1024, SI
-	ADDQ $64, DI
-	ADDQ $64, R11
-	ADDQ $64, AX
-	ADDQ $64, BX
-	SUBQ $16, CX
-	CMPQ CX, $16
-	JGE  t16loop16
+// NOTHING is an empty hook of the kernel bodies below.
+#define NOTHING
 
-t16tail:
-	TESTQ CX, CX
-	JZ   t16done
-
-t16loop1:
-	STEP16X6(0, 0)
-	ADDQ $64, SI
-	ADDQ $4, DI
-	ADDQ $4, R11
-	DECQ CX
-	JNZ  t16loop1
-
-t16done:
-	MOVQ out+32(FP), DX
-	MOVQ mode+56(FP), R8
-	CMPQ R8, $2
-	JEQ  t16acc
-	CMPQ R8, $1
-	JNE  t16store
-	MOVQ bias+48(FP), R9
-	JOINBIAS2(0, Y4, Y5)
-	JOINBIAS2(4, Y6, Y7)
-	JOINBIAS2(8, Y8, Y9)
-	JOINBIAS2(12, Y10, Y11)
-	JOINBIAS2(16, Y12, Y13)
-	JOINBIAS2(20, Y14, Y15)
-	JMP  t16store
-t16acc:
-	ADDOUT12
-t16store:
-	STOREOUT12
-	CSTORE(t16end)
-	// rows 0–7, then 8–15, from the sums just stored
-	VMOVUPS 0(DX), Y4
-	VMOVUPS 64(DX), Y5
-	VMOVUPS 128(DX), Y6
-	VMOVUPS 192(DX), Y7
-	VMOVUPS 256(DX), Y8
-	VMOVUPS 320(DX), Y9
-	TSTORE8X6(t16end)
-	VMOVUPS 32(DX), Y4
-	VMOVUPS 96(DX), Y5
-	VMOVUPS 160(DX), Y6
-	VMOVUPS 224(DX), Y7
-	VMOVUPS 288(DX), Y8
-	VMOVUPS 352(DX), Y9
-	TSTORE8X6(t16end)
-t16end:
-	VZEROUPPER
+// GEMMT16X6F32 is the body of the 16-row F32 kernels: ZERO clears the
+// accumulators, STEP(xo, wo) is one depth, and TOY brings the sums into
+// Y4–Y15 (rows 0–7 and 8–15 of weight row j in Y(4+2j) and Y(5+2j)) for the
+// epilogue: bias or the earlier panels' sums, the store to out and, for the
+// last panel with c set, rows 0–7 then 8–15 from the sums just stored to C.
+#define GEMMT16X6F32(ZERO, STEP, TOY) \
+	ROWPTRS($2); \
+	ZERO; \
+	CMPQ CX, $16; \
+	JLT  t16tail; \
+t16loop16: \
+	PREFETCH6; \
+	STEP(0, 0); \
+	STEP(64, 4); \
+	STEP(128, 8); \
+	STEP(192, 12); \
+	STEP(256, 16); \
+	STEP(320, 20); \
+	STEP(384, 24); \
+	STEP(448, 28); \
+	STEP(512, 32); \
+	STEP(576, 36); \
+	STEP(640, 40); \
+	STEP(704, 44); \
+	STEP(768, 48); \
+	STEP(832, 52); \
+	STEP(896, 56); \
+	STEP(960, 60); \
+	ADDQ $1024, SI; \
+	ADDQ $64, DI; \
+	ADDQ $64, R11; \
+	ADDQ $64, AX; \
+	ADDQ $64, BX; \
+	SUBQ $16, CX; \
+	CMPQ CX, $16; \
+	JGE  t16loop16; \
+t16tail: \
+	TESTQ CX, CX; \
+	JZ   t16done; \
+t16loop1: \
+	STEP(0, 0); \
+	ADDQ $64, SI; \
+	ADDQ $4, DI; \
+	ADDQ $4, R11; \
+	DECQ CX; \
+	JNZ  t16loop1; \
+t16done: \
+	TOY; \
+	MOVQ out+32(FP), DX; \
+	MOVQ mode+56(FP), R8; \
+	CMPQ R8, $2; \
+	JEQ  t16acc; \
+	CMPQ R8, $1; \
+	JNE  t16store; \
+	MOVQ bias+48(FP), R9; \
+	JOINBIAS2(0, Y4, Y5); \
+	JOINBIAS2(4, Y6, Y7); \
+	JOINBIAS2(8, Y8, Y9); \
+	JOINBIAS2(12, Y10, Y11); \
+	JOINBIAS2(16, Y12, Y13); \
+	JOINBIAS2(20, Y14, Y15); \
+	JMP  t16store; \
+t16acc: \
+	ADDOUT12; \
+t16store: \
+	STOREOUT12; \
+	CSTORE(t16end); \
+	VMOVUPS 0(DX), Y4; \
+	VMOVUPS 64(DX), Y5; \
+	VMOVUPS 128(DX), Y6; \
+	VMOVUPS 192(DX), Y7; \
+	VMOVUPS 256(DX), Y8; \
+	VMOVUPS 320(DX), Y9; \
+	TSTORE8X6(t16end); \
+	VMOVUPS 32(DX), Y4; \
+	VMOVUPS 96(DX), Y5; \
+	VMOVUPS 160(DX), Y6; \
+	VMOVUPS 224(DX), Y7; \
+	VMOVUPS 288(DX), Y8; \
+	VMOVUPS 352(DX), Y9; \
+	TSTORE8X6(t16end); \
+t16end: \
+	VZEROUPPER; \
 	RET
+
+TEXT ·gemmT16x6F32AVX2(SB), NOSPLIT, $0-88
+	GEMMT16X6F32(ZERO16X6, STEP16X6, NOTHING)
 
 // STEP16X6Z is STEP16X6 on 512-bit registers: one depth's 16 inputs in Z0,
 // each weight row's 16 sums in one accumulator (Z16–Z21), its weight
@@ -307,108 +318,33 @@ t16end:
 // gemmT16x6F32AVX2 with 512-bit arithmetic: half the multiply-adds and no
 // separate broadcasts for the same sums (and bits). It runs the AVX-512 set's
 // row-invariant products of 9 to 32 rows: a short encoder input alone.
-TEXT ·gemmT16x6F32AVX512(SB), NOSPLIT, $0-88
-	ROWPTRS($2)
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
+// ZERO16X6Z clears gemmT16x6F32AVX512's accumulators Z16–Z21.
+#define ZERO16X6Z \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
 	VPXORD Z21, Z21, Z21
-	CMPQ CX, $16
-	JLT  zt16tail
 
-zzt16loop16:
-	PREFETCH6
-	STEP16X6Z(0, 0)
-	STEP16X6Z(64, 4)
-	STEP16X6Z(128, 8)
-	STEP16X6Z(192, 12)
-	STEP16X6Z(256, 16)
-	STEP16X6Z(320, 20)
-	STEP16X6Z(384, 24)
-	STEP16X6Z(448, 28)
-	STEP16X6Z(512, 32)
-	STEP16X6Z(576, 36)
-	STEP16X6Z(640, 40)
-	STEP16X6Z(704, 44)
-	STEP16X6Z(768, 48)
-	STEP16X6Z(832, 52)
-	STEP16X6Z(896, 56)
-	STEP16X6Z(960, 60)
-	ADDQ $1024, SI
-	ADDQ $64, DI
-	ADDQ $64, R11
-	ADDQ $64, AX
-	ADDQ $64, BX
-	SUBQ $16, CX
-	CMPQ CX, $16
-	JGE  zzt16loop16
-
-zt16tail:
-	TESTQ CX, CX
-	JZ   zt16done
-
-zt16loop1:
-	STEP16X6Z(0, 0)
-	ADDQ $64, SI
-	ADDQ $4, DI
-	ADDQ $4, R11
-	DECQ CX
-	JNZ  zt16loop1
-
-zt16done:
-	// Rows 0–7 of weight row j's sums to Y(4+2j), rows 8–15 to Y(5+2j):
-	// the AVX2 kernel's layout, for its epilogue.
-	VMOVAPS Y16, Y4
-	VEXTRACTF64X4 $1, Z16, Y5
-	VMOVAPS Y17, Y6
-	VEXTRACTF64X4 $1, Z17, Y7
-	VMOVAPS Y18, Y8
-	VEXTRACTF64X4 $1, Z18, Y9
-	VMOVAPS Y19, Y10
-	VEXTRACTF64X4 $1, Z19, Y11
-	VMOVAPS Y20, Y12
-	VEXTRACTF64X4 $1, Z20, Y13
-	VMOVAPS Y21, Y14
+// TOY16X6 moves gemmT16x6F32AVX512's sums Z16–Z21 into the AVX2 kernel's
+// layout for the shared epilogue.
+#define TOY16X6 \
+	VMOVAPS Y16, Y4; \
+	VEXTRACTF64X4 $1, Z16, Y5; \
+	VMOVAPS Y17, Y6; \
+	VEXTRACTF64X4 $1, Z17, Y7; \
+	VMOVAPS Y18, Y8; \
+	VEXTRACTF64X4 $1, Z18, Y9; \
+	VMOVAPS Y19, Y10; \
+	VEXTRACTF64X4 $1, Z19, Y11; \
+	VMOVAPS Y20, Y12; \
+	VEXTRACTF64X4 $1, Z20, Y13; \
+	VMOVAPS Y21, Y14; \
 	VEXTRACTF64X4 $1, Z21, Y15
-	MOVQ out+32(FP), DX
-	MOVQ mode+56(FP), R8
-	CMPQ R8, $2
-	JEQ  zt16acc
-	CMPQ R8, $1
-	JNE  zt16store
-	MOVQ bias+48(FP), R9
-	JOINBIAS2(0, Y4, Y5)
-	JOINBIAS2(4, Y6, Y7)
-	JOINBIAS2(8, Y8, Y9)
-	JOINBIAS2(12, Y10, Y11)
-	JOINBIAS2(16, Y12, Y13)
-	JOINBIAS2(20, Y14, Y15)
-	JMP  zt16store
-zt16acc:
-	ADDOUT12
-zt16store:
-	STOREOUT12
-	CSTORE(zt16end)
-	// rows 0–7, then 8–15, from the sums just stored
-	VMOVUPS 0(DX), Y4
-	VMOVUPS 64(DX), Y5
-	VMOVUPS 128(DX), Y6
-	VMOVUPS 192(DX), Y7
-	VMOVUPS 256(DX), Y8
-	VMOVUPS 320(DX), Y9
-	TSTORE8X6(zt16end)
-	VMOVUPS 32(DX), Y4
-	VMOVUPS 96(DX), Y5
-	VMOVUPS 160(DX), Y6
-	VMOVUPS 224(DX), Y7
-	VMOVUPS 288(DX), Y8
-	VMOVUPS 352(DX), Y9
-	TSTORE8X6(zt16end)
-zt16end:
-	VZEROUPPER
-	RET
+
+TEXT ·gemmT16x6F32AVX512(SB), NOSPLIT, $0-88
+	GEMMT16X6F32(ZERO16X6Z, STEP16X6Z, TOY16X6)
 
 TEXT ·gemmT8x6F32AVX2(SB), NOSPLIT, $0-88
 	ROWPTRS($2)
@@ -551,102 +487,116 @@ t8end:
 // one line of each row per 32 depths. With c not nil (the last panel of a
 // full group of 16 rows) the joined sums also go straight to C, row r's 4
 // outputs at c + r·ldc, transposed in registers, instead of through out.
-TEXT ·gemmT16x4BF16AVX2(SB), NOSPLIT, $0-80
-	ROWPTRS($1)
-	VPCMPEQD Y13, Y13, Y13
-	VPSLLD $16, Y13, Y13 // 0xffff0000 in every lane
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
+// ZERO16X4 sets gemmT16x4BF16AVX2's odd-half mask Y13 (0xffff0000 in every
+// lane) and clears its accumulators Y4–Y11; ODD16X4 is its odd last depth.
+#define ZERO16X4 \
+	VPCMPEQD Y13, Y13, Y13; \
+	VPSLLD $16, Y13, Y13; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
 	VXORPS Y11, Y11, Y11
-	CMPQ CX, $32
-	JLT  b16pairs
 
-b16loop32:
-	PREFETCHT0 (AX)
-	PREFETCHT0 (AX)(R10*1)
-	PREFETCHT0 (AX)(R10*2)
-	PREFETCHT0 (BX)
-	PAIR16X4(0, 0)
-	PAIR16X4(128, 4)
-	PAIR16X4(256, 8)
-	PAIR16X4(384, 12)
-	PAIR16X4(512, 16)
-	PAIR16X4(640, 20)
-	PAIR16X4(768, 24)
-	PAIR16X4(896, 28)
-	PAIR16X4(1024, 32)
-	PAIR16X4(1152, 36)
-	PAIR16X4(1280, 40)
-	PAIR16X4(1408, 44)
-	PAIR16X4(1536, 48)
-	PAIR16X4(1664, 52)
-	PAIR16X4(1792, 56)
-	PAIR16X4(1920, 60)
-	ADDQ $2048, SI
-	ADDQ $64, DI
-	ADDQ $64, R11
-	ADDQ $64, AX
-	ADDQ $64, BX
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE  b16loop32
-
-b16pairs:
-	CMPQ CX, $2
-	JLT  b16odd
-b16loop2:
-	PAIR16X4(0, 0)
-	ADDQ $128, SI
-	ADDQ $4, DI
-	ADDQ $4, R11
-	SUBQ $2, CX
-	CMPQ CX, $2
-	JGE  b16loop2
-
-b16odd:
-	TESTQ CX, CX
-	JZ   b16done
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	ODDROW(0(DI), Y4, Y5)
-	ODDROW(0(DI)(R10*1), Y6, Y7)
-	ODDROW(0(DI)(R10*2), Y8, Y9)
+#define ODD16X4 \
+	VMOVUPS (SI), Y0; \
+	VMOVUPS 32(SI), Y1; \
+	ODDROW(0(DI), Y4, Y5); \
+	ODDROW(0(DI)(R10*1), Y6, Y7); \
+	ODDROW(0(DI)(R10*2), Y8, Y9); \
 	ODDROW(0(R11), Y10, Y11)
 
-b16done:
-	MOVQ out+32(FP), DX
-	MOVQ mode+56(FP), R8
-	CMPQ R8, $2
-	JEQ  b16acc
-	CMPQ R8, $1
-	JNE  b16store
-	MOVQ bias+48(FP), R9
-	JOINBIAS2(0, Y4, Y5)
-	JOINBIAS2(4, Y6, Y7)
-	JOINBIAS2(8, Y8, Y9)
-	JOINBIAS2(12, Y10, Y11)
-	JMP  b16store
-b16acc:
-	ADDOUT8
-b16store:
-	STOREOUT8
-	MOVQ c+64(FP), R9
-	TESTQ R9, R9
-	JZ   b16end
-	MOVQ ldc+72(FP), R13
-	SHLQ $2, R13
-	TSTORE4X8(Y4, Y6, Y8, Y10)
-	LEAQ (R9)(R13*4), R9 // row 3 + 5 = row 8
-	ADDQ R13, R9
-	TSTORE4X8(Y5, Y7, Y9, Y11)
-b16end:
-	VZEROUPPER
+// GEMMT16X4BF16 is the body of the BF16 kernels: ZERO sets the odd-half
+// mask and clears the accumulators, PAIR(xo, wo) is two depths, ODD an odd
+// last depth, and TOY brings the sums into Y4–Y11 (rows 0–7 and 8–15 of
+// weight row j in Y(4+2j) and Y(5+2j)) for the epilogue: bias or the earlier
+// panels' sums, the store to out and, with c set, the 16×4 result to C
+// (rows 0–7, then rows 3 + 5 = 8 on).
+#define GEMMT16X4BF16(ZERO, PAIR, ODD, TOY) \
+	ROWPTRS($1); \
+	ZERO; \
+	CMPQ CX, $32; \
+	JLT  b16pairs; \
+b16loop32: \
+	PREFETCHT0 (AX); \
+	PREFETCHT0 (AX)(R10*1); \
+	PREFETCHT0 (AX)(R10*2); \
+	PREFETCHT0 (BX); \
+	PAIR(0, 0); \
+	PAIR(128, 4); \
+	PAIR(256, 8); \
+	PAIR(384, 12); \
+	PAIR(512, 16); \
+	PAIR(640, 20); \
+	PAIR(768, 24); \
+	PAIR(896, 28); \
+	PAIR(1024, 32); \
+	PAIR(1152, 36); \
+	PAIR(1280, 40); \
+	PAIR(1408, 44); \
+	PAIR(1536, 48); \
+	PAIR(1664, 52); \
+	PAIR(1792, 56); \
+	PAIR(1920, 60); \
+	ADDQ $2048, SI; \
+	ADDQ $64, DI; \
+	ADDQ $64, R11; \
+	ADDQ $64, AX; \
+	ADDQ $64, BX; \
+	SUBQ $32, CX; \
+	CMPQ CX, $32; \
+	JGE  b16loop32; \
+b16pairs: \
+	CMPQ CX, $2; \
+	JLT  b16odd; \
+b16loop2: \
+	PAIR(0, 0); \
+	ADDQ $128, SI; \
+	ADDQ $4, DI; \
+	ADDQ $4, R11; \
+	SUBQ $2, CX; \
+	CMPQ CX, $2; \
+	JGE  b16loop2; \
+b16odd: \
+	TESTQ CX, CX; \
+	JZ   b16done; \
+	ODD; \
+b16done: \
+	TOY; \
+	MOVQ out+32(FP), DX; \
+	MOVQ mode+56(FP), R8; \
+	CMPQ R8, $2; \
+	JEQ  b16acc; \
+	CMPQ R8, $1; \
+	JNE  b16store; \
+	MOVQ bias+48(FP), R9; \
+	JOINBIAS2(0, Y4, Y5); \
+	JOINBIAS2(4, Y6, Y7); \
+	JOINBIAS2(8, Y8, Y9); \
+	JOINBIAS2(12, Y10, Y11); \
+	JMP  b16store; \
+b16acc: \
+	ADDOUT8; \
+b16store: \
+	STOREOUT8; \
+	MOVQ c+64(FP), R9; \
+	TESTQ R9, R9; \
+	JZ   b16end; \
+	MOVQ ldc+72(FP), R13; \
+	SHLQ $2, R13; \
+	TSTORE4X8(Y4, Y6, Y8, Y10); \
+	LEAQ (R9)(R13*4), R9; \
+	ADDQ R13, R9; \
+	TSTORE4X8(Y5, Y7, Y9, Y11); \
+b16end: \
+	VZEROUPPER; \
 	RET
+
+TEXT ·gemmT16x4BF16AVX2(SB), NOSPLIT, $0-80
+	GEMMT16X4BF16(ZERO16X4, PAIR16X4, ODD16X4, NOTHING)
 
 // PAIR16X4Z is PAIR16X4 on 512-bit registers: the 16 inputs of a depth in
 // one register (Z0 at depth 2i, Z1 at 2i+1), each weight row's 16 sums in
@@ -677,104 +627,33 @@ b16end:
 // instructions for the same sums (and bits). At batch 16 the BF16 decode of a
 // Qwen2.5-0.5B-shaped model spent 74% of its time in the AVX2 kernel, and
 // llama.cpp's (which multiplies in bfloat16, VDPBF16PS) ran 1.1x faster.
-TEXT ·gemmT16x4BF16AVX512(SB), NOSPLIT, $0-80
-	ROWPTRS($1)
-	VPTERNLOGD $0xff, Z13, Z13, Z13
-	VPSLLD $16, Z13, Z13 // 0xffff0000 in every lane
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
+// ZERO16X4Z and ODD16X4Z are ZERO16X4 and ODD16X4 for gemmT16x4BF16AVX512
+// (accumulators Z16–Z19); TOY16X4 moves its sums into the AVX2 kernel's
+// layout for the shared epilogue.
+#define ZERO16X4Z \
+	VPTERNLOGD $0xff, Z13, Z13, Z13; \
+	VPSLLD $16, Z13, Z13; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
 	VPXORD Z19, Z19, Z19
-	CMPQ CX, $32
-	JLT  zb16pairs
 
-zb16loop32:
-	PREFETCHT0 (AX)
-	PREFETCHT0 (AX)(R10*1)
-	PREFETCHT0 (AX)(R10*2)
-	PREFETCHT0 (BX)
-	PAIR16X4Z(0, 0)
-	PAIR16X4Z(128, 4)
-	PAIR16X4Z(256, 8)
-	PAIR16X4Z(384, 12)
-	PAIR16X4Z(512, 16)
-	PAIR16X4Z(640, 20)
-	PAIR16X4Z(768, 24)
-	PAIR16X4Z(896, 28)
-	PAIR16X4Z(1024, 32)
-	PAIR16X4Z(1152, 36)
-	PAIR16X4Z(1280, 40)
-	PAIR16X4Z(1408, 44)
-	PAIR16X4Z(1536, 48)
-	PAIR16X4Z(1664, 52)
-	PAIR16X4Z(1792, 56)
-	PAIR16X4Z(1920, 60)
-	ADDQ $2048, SI
-	ADDQ $64, DI
-	ADDQ $64, R11
-	ADDQ $64, AX
-	ADDQ $64, BX
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE  zb16loop32
-
-zb16pairs:
-	CMPQ CX, $2
-	JLT  zb16odd
-zb16loop2:
-	PAIR16X4Z(0, 0)
-	ADDQ $128, SI
-	ADDQ $4, DI
-	ADDQ $4, R11
-	SUBQ $2, CX
-	CMPQ CX, $2
-	JGE  zb16loop2
-
-zb16odd:
-	TESTQ CX, CX
-	JZ   zb16done
-	VMOVUPS (SI), Z0
-	ODDROWZ(0(DI), Z16)
-	ODDROWZ(0(DI)(R10*1), Z17)
-	ODDROWZ(0(DI)(R10*2), Z18)
+#define ODD16X4Z \
+	VMOVUPS (SI), Z0; \
+	ODDROWZ(0(DI), Z16); \
+	ODDROWZ(0(DI)(R10*1), Z17); \
+	ODDROWZ(0(DI)(R10*2), Z18); \
 	ODDROWZ(0(R11), Z19)
 
-zb16done:
-	// Rows 0–7 of each weight row's sums to Y4, Y6, Y8, Y10 and rows 8–15
-	// to Y5, Y7, Y9, Y11: the AVX2 kernel's layout, for its epilogue.
-	VMOVAPS Y16, Y4
-	VEXTRACTF64X4 $1, Z16, Y5
-	VMOVAPS Y17, Y6
-	VEXTRACTF64X4 $1, Z17, Y7
-	VMOVAPS Y18, Y8
-	VEXTRACTF64X4 $1, Z18, Y9
-	VMOVAPS Y19, Y10
+#define TOY16X4 \
+	VMOVAPS Y16, Y4; \
+	VEXTRACTF64X4 $1, Z16, Y5; \
+	VMOVAPS Y17, Y6; \
+	VEXTRACTF64X4 $1, Z17, Y7; \
+	VMOVAPS Y18, Y8; \
+	VEXTRACTF64X4 $1, Z18, Y9; \
+	VMOVAPS Y19, Y10; \
 	VEXTRACTF64X4 $1, Z19, Y11
-	MOVQ out+32(FP), DX
-	MOVQ mode+56(FP), R8
-	CMPQ R8, $2
-	JEQ  zb16acc
-	CMPQ R8, $1
-	JNE  zb16store
-	MOVQ bias+48(FP), R9
-	JOINBIAS2(0, Y4, Y5)
-	JOINBIAS2(4, Y6, Y7)
-	JOINBIAS2(8, Y8, Y9)
-	JOINBIAS2(12, Y10, Y11)
-	JMP  zb16store
-zb16acc:
-	ADDOUT8
-zb16store:
-	STOREOUT8
-	MOVQ c+64(FP), R9
-	TESTQ R9, R9
-	JZ   zb16end
-	MOVQ ldc+72(FP), R13
-	SHLQ $2, R13
-	TSTORE4X8(Y4, Y6, Y8, Y10)
-	LEAQ (R9)(R13*4), R9 // row 3 + 5 = row 8
-	ADDQ R13, R9
-	TSTORE4X8(Y5, Y7, Y9, Y11)
-zb16end:
-	VZEROUPPER
-	RET
+
+TEXT ·gemmT16x4BF16AVX512(SB), NOSPLIT, $0-80
+	GEMMT16X4BF16(ZERO16X4Z, PAIR16X4Z, ODD16X4Z, TOY16X4)
