@@ -228,6 +228,88 @@ reduce:
 	MOVQ outp, DX; \
 	VMOVUPS X0, (DX)
 
+// GEMV4W16 is the body of the 16-bit AVX-512 matrix-vector kernels: WIDEN
+// widens 16 weights from memory, PART the masked head and tail; the sums go
+// to the four floats at OUT.
+#define GEMV4W16(WIDEN, PART, OUT) \
+	MOVQ x+0(FP), SI; \
+	MOVQ w+8(FP), DI; \
+	MOVQ ldw+16(FP), R8; \
+	SHLQ $1, R8; \
+	LEAQ (DI)(R8*2), R9; \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3; \
+	VPXORD Z4, Z4, Z4; \
+	VPXORD Z5, Z5, Z5; \
+	VPXORD Z6, Z6, Z6; \
+	VPXORD Z7, Z7, Z7; \
+	MOVQ head+24(FP), BX; \
+	TESTQ BX, BX; \
+	JZ   body; \
+	CMPQ BX, $16; \
+	JLE  headlast; \
+	MOVQ $16, CX; \
+	PART(Z0, Z1, Z2, Z3); \
+	SUBQ $16, BX; \
+headlast: \
+	MOVQ BX, CX; \
+	PART(Z0, Z1, Z2, Z3); \
+body: \
+	MOVQ body+32(FP), CX; \
+	CMPQ CX, $32; \
+	JLT  one; \
+loop2: \
+	VMOVUPS (SI), Z8; \
+	VMOVUPS 64(SI), Z9; \
+	WIDEN((DI), Z10); \
+	WIDEN((DI)(R8*1), Z11); \
+	WIDEN((R9), Z12); \
+	WIDEN((R9)(R8*1), Z13); \
+	VFMADD231PS Z8, Z10, Z0; \
+	VFMADD231PS Z8, Z11, Z1; \
+	VFMADD231PS Z8, Z12, Z2; \
+	VFMADD231PS Z8, Z13, Z3; \
+	WIDEN(32(DI), Z10); \
+	WIDEN(32(DI)(R8*1), Z11); \
+	WIDEN(32(R9), Z12); \
+	WIDEN(32(R9)(R8*1), Z13); \
+	VFMADD231PS Z9, Z10, Z4; \
+	VFMADD231PS Z9, Z11, Z5; \
+	VFMADD231PS Z9, Z12, Z6; \
+	VFMADD231PS Z9, Z13, Z7; \
+	ADDQ $128, SI; \
+	ADDQ $64, DI; \
+	ADDQ $64, R9; \
+	SUBQ $32, CX; \
+	CMPQ CX, $32; \
+	JGE  loop2; \
+one: \
+	TESTQ CX, CX; \
+	JZ   tail; \
+	VMOVUPS (SI), Z8; \
+	WIDEN((DI), Z10); \
+	WIDEN((DI)(R8*1), Z11); \
+	WIDEN((R9), Z12); \
+	WIDEN((R9)(R8*1), Z13); \
+	VFMADD231PS Z8, Z10, Z0; \
+	VFMADD231PS Z8, Z11, Z1; \
+	VFMADD231PS Z8, Z12, Z2; \
+	VFMADD231PS Z8, Z13, Z3; \
+	ADDQ $64, SI; \
+	ADDQ $32, DI; \
+	ADDQ $32, R9; \
+tail: \
+	MOVQ tail+40(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   reduce; \
+	PART(Z4, Z5, Z6, Z7); \
+reduce: \
+	REDUCE4X512(OUT); \
+	VZEROUPPER; \
+	RET
+
 // func gemv4BF16AVX512(x *float32, w *uint16, ldw, head, body, tail int, out *float32)
 // out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) and
 // i < head+body+tail, the BF16 weights widened to float32 in registers, x loaded
@@ -238,183 +320,12 @@ reduce:
 // 16-bit weights spanned two lines, and the kernel streamed 34 GB/s instead
 // of 50 on a Zen 5.
 TEXT ·gemv4BF16AVX512(SB), NOSPLIT, $0-56
-	MOVQ x+0(FP), SI
-	MOVQ w+8(FP), DI
-	MOVQ ldw+16(FP), R8
-	SHLQ $1, R8
-	LEAQ (DI)(R8*2), R9
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ head+24(FP), BX
-	TESTQ BX, BX
-	JZ   body
-	CMPQ BX, $16
-	JLE  headlast
-	MOVQ $16, CX
-	PARTBF16(Z0, Z1, Z2, Z3)
-	SUBQ $16, BX
-
-headlast:
-	MOVQ BX, CX
-	PARTBF16(Z0, Z1, Z2, Z3)
-
-body:
-	MOVQ body+32(FP), CX
-	CMPQ CX, $32
-	JLT  one
-
-loop2:
-	VMOVUPS (SI), Z8
-	VMOVUPS 64(SI), Z9
-	WIDENBF16((DI), Z10)
-	WIDENBF16((DI)(R8*1), Z11)
-	WIDENBF16((R9), Z12)
-	WIDENBF16((R9)(R8*1), Z13)
-	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z1
-	VFMADD231PS Z8, Z12, Z2
-	VFMADD231PS Z8, Z13, Z3
-	WIDENBF16(32(DI), Z10)
-	WIDENBF16(32(DI)(R8*1), Z11)
-	WIDENBF16(32(R9), Z12)
-	WIDENBF16(32(R9)(R8*1), Z13)
-	VFMADD231PS Z9, Z10, Z4
-	VFMADD231PS Z9, Z11, Z5
-	VFMADD231PS Z9, Z12, Z6
-	VFMADD231PS Z9, Z13, Z7
-	ADDQ $128, SI
-	ADDQ $64, DI
-	ADDQ $64, R9
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE  loop2
-
-one:
-	TESTQ CX, CX
-	JZ   tail
-	VMOVUPS (SI), Z8
-	WIDENBF16((DI), Z10)
-	WIDENBF16((DI)(R8*1), Z11)
-	WIDENBF16((R9), Z12)
-	WIDENBF16((R9)(R8*1), Z13)
-	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z1
-	VFMADD231PS Z8, Z12, Z2
-	VFMADD231PS Z8, Z13, Z3
-	ADDQ $64, SI
-	ADDQ $32, DI
-	ADDQ $32, R9
-
-tail:
-	MOVQ tail+40(FP), CX
-	TESTQ CX, CX
-	JZ   reduce
-	PARTBF16(Z4, Z5, Z6, Z7)
-
-reduce:
-	REDUCE4X512(out+48(FP))
-	VZEROUPPER
-	RET
+	GEMV4W16(WIDENBF16, PARTBF16, out+48(FP))
 
 // func gemv4F16AVX512(x *float32, w *uint16, ldw, head, body, tail int, out *float32)
-// out[r] = Σ_i x[i]·w[r*ldw+i] for the 4 rows r of w (stride ldw elements) and
-// i < head+body+tail, the F16 weights widened to float32 in registers, x loaded
-// once for all four rows: head (< 32) and tail (< 16) elements by masked loads,
-// body (a multiple of 16) by whole loads between them. As in gemv4F32AVX512
-// the caller picks head so that the body's loads start on a cache line: from
-// a safetensors file's usual 16 bytes past one, half of all 32-byte loads of
-// 16-bit weights spanned two lines, and the kernel streamed 34 GB/s instead
-// of 50 on a Zen 5.
+// gemv4BF16AVX512 for float16 weights.
 TEXT ·gemv4F16AVX512(SB), NOSPLIT, $0-56
-	MOVQ x+0(FP), SI
-	MOVQ w+8(FP), DI
-	MOVQ ldw+16(FP), R8
-	SHLQ $1, R8
-	LEAQ (DI)(R8*2), R9
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ head+24(FP), BX
-	TESTQ BX, BX
-	JZ   body
-	CMPQ BX, $16
-	JLE  headlast
-	MOVQ $16, CX
-	PARTF16(Z0, Z1, Z2, Z3)
-	SUBQ $16, BX
-
-headlast:
-	MOVQ BX, CX
-	PARTF16(Z0, Z1, Z2, Z3)
-
-body:
-	MOVQ body+32(FP), CX
-	CMPQ CX, $32
-	JLT  one
-
-loop2:
-	VMOVUPS (SI), Z8
-	VMOVUPS 64(SI), Z9
-	WIDENF16((DI), Z10)
-	WIDENF16((DI)(R8*1), Z11)
-	WIDENF16((R9), Z12)
-	WIDENF16((R9)(R8*1), Z13)
-	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z1
-	VFMADD231PS Z8, Z12, Z2
-	VFMADD231PS Z8, Z13, Z3
-	WIDENF16(32(DI), Z10)
-	WIDENF16(32(DI)(R8*1), Z11)
-	WIDENF16(32(R9), Z12)
-	WIDENF16(32(R9)(R8*1), Z13)
-	VFMADD231PS Z9, Z10, Z4
-	VFMADD231PS Z9, Z11, Z5
-	VFMADD231PS Z9, Z12, Z6
-	VFMADD231PS Z9, Z13, Z7
-	ADDQ $128, SI
-	ADDQ $64, DI
-	ADDQ $64, R9
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE  loop2
-
-one:
-	TESTQ CX, CX
-	JZ   tail
-	VMOVUPS (SI), Z8
-	WIDENF16((DI), Z10)
-	WIDENF16((DI)(R8*1), Z11)
-	WIDENF16((R9), Z12)
-	WIDENF16((R9)(R8*1), Z13)
-	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z1
-	VFMADD231PS Z8, Z12, Z2
-	VFMADD231PS Z8, Z13, Z3
-	ADDQ $64, SI
-	ADDQ $32, DI
-	ADDQ $32, R9
-
-tail:
-	MOVQ tail+40(FP), CX
-	TESTQ CX, CX
-	JZ   reduce
-	PARTF16(Z4, Z5, Z6, Z7)
-
-reduce:
-	REDUCE4X512(out+48(FP))
-	VZEROUPPER
-	RET
+	GEMV4W16(WIDENF16, PARTF16, out+48(FP))
 
 // func axpy4AVX2(alpha *float32, b *float32, ldb int, y *float32, n int)
 // y[i] += Σ_r alpha[r]·b[r*ldb+i] over the 4 rows r of b, n a multiple of 8:
