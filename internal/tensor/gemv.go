@@ -129,29 +129,24 @@ func splitPadded(dst, x []float32, skip int) {
 	}
 }
 
-// splitEvenOdd writes each 16-element block of src (len(src) a multiple of 16)
-// to dst as its 8 even-indexed elements followed by its 8 odd-indexed ones.
-func splitEvenOdd(dst, src []float32) {
-	dst = dst[:len(src)]
-	for b := 0; b+16 <= len(src); b += 16 {
-		s, d := src[b:b+16:b+16], dst[b:b+16:b+16]
-		for i := range 8 {
-			d[i], d[8+i] = s[2*i], s[2*i+1]
-		}
-	}
-}
+// splitEvenOdd is splitPadded without padding: len(src) a multiple of 16.
+func splitEvenOdd(dst, src []float32) { splitPadded(dst[:len(src)], src, 0) }
 
-// xSplits holds the input rows split by splitPadded once per skip in use
-// (bySkip[s] is rows × blocks(s)·16 floats, nil for skips no matrix has).
+// xSplits holds the input rows (kd elements each) split by splitPadded once
+// per skip in use (bySkip[s] is rows × splitLen(s) floats, nil for skips no
+// matrix has).
 type xSplits struct {
 	bySkip [16][]float32
-	blocks [16]int
+	kd     int
 }
+
+// splitLen is the length of one input row split for skip: whole blocks.
+func (s *xSplits) splitLen(skip int) int { return (skip + s.kd + 15) &^ 15 }
 
 // row returns input row r split for weights that start skip elements past a
 // 32-byte boundary.
 func (s *xSplits) row(r, skip int) []float32 {
-	n := s.blocks[skip] * 16
+	n := s.splitLen(skip)
 	return s.bySkip[skip][r*n : (r+1)*n]
 }
 
@@ -166,16 +161,15 @@ func (k kernels) gemv(p *Pool, x []float32, rows, kd int, ops []gemvOp) {
 			continue
 		}
 		if splits == nil {
-			splits = new(xSplits)
+			splits = &xSplits{kd: kd}
 		}
 		skip := bf16Skip(b, 0)
 		if splits.bySkip[skip] != nil {
 			continue
 		}
-		blocks := (skip + kd + 15) / 16
-		buf := p.getGemmBuf(rows*blocks*16, 0)
+		buf := p.getGemmBuf(rows*splits.splitLen(skip), 0)
 		defer p.putGemmBuf(buf)
-		splits.bySkip[skip], splits.blocks[skip] = buf.a, blocks
+		splits.bySkip[skip] = buf.a
 		for r := range rows {
 			splitPadded(splits.row(r, skip), x[r*kd:(r+1)*kd], skip)
 		}

@@ -150,30 +150,26 @@ DATA wordidx<>+0x10(SB)/8, $0x000b000a00090008
 DATA wordidx<>+0x18(SB)/8, $0x000f000e000d000c
 GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 
-// BF16BLOCK4 adds the products of one 16-element block of the four rows
-// (weights from the row pointers plus off, x split in Y8 and Y9) to the
-// accumulators, and prefetches 128 bytes at R10 into L2.
+// BF16BLOCK2 adds the products of one 16-element block of two rows (weights
+// at src0 and src1, x split in Y8 and Y9) to their accumulators: even
+// elements to A0 and A1, odd ones to B0 and B1.
+#define BF16BLOCK2(src0, src1, A0, B0, A1, B1) \
+	VMOVDQU src0, Y10; \
+	VMOVDQU src1, Y11; \
+	VPSLLD $16, Y10, Y12; \
+	VPAND Y15, Y10, Y10; \
+	VPSLLD $16, Y11, Y13; \
+	VPAND Y15, Y11, Y11; \
+	VFMADD231PS Y8, Y12, A0; \
+	VFMADD231PS Y9, Y10, B0; \
+	VFMADD231PS Y8, Y13, A1; \
+	VFMADD231PS Y9, Y11, B1
+
+// BF16BLOCK4 is BF16BLOCK2 for the four rows (weights from the row pointers
+// plus off), and prefetches 128 bytes at R10 into L2.
 #define BF16BLOCK4(off) \
-	VMOVDQU off(DI), Y10; \
-	VMOVDQU off(DI)(R8*1), Y11; \
-	VPSLLD $16, Y10, Y12; \
-	VPAND Y15, Y10, Y10; \
-	VPSLLD $16, Y11, Y13; \
-	VPAND Y15, Y11, Y11; \
-	VFMADD231PS Y8, Y12, Y0; \
-	VFMADD231PS Y9, Y10, Y4; \
-	VFMADD231PS Y8, Y13, Y1; \
-	VFMADD231PS Y9, Y11, Y5; \
-	VMOVDQU off(R9), Y10; \
-	VMOVDQU off(R9)(R8*1), Y11; \
-	VPSLLD $16, Y10, Y12; \
-	VPAND Y15, Y10, Y10; \
-	VPSLLD $16, Y11, Y13; \
-	VPAND Y15, Y11, Y11; \
-	VFMADD231PS Y8, Y12, Y2; \
-	VFMADD231PS Y9, Y10, Y6; \
-	VFMADD231PS Y8, Y13, Y3; \
-	VFMADD231PS Y9, Y11, Y7; \
+	BF16BLOCK2(off(DI), off(DI)(R8*1), Y0, Y4, Y1, Y5); \
+	BF16BLOCK2(off(R9), off(R9)(R8*1), Y2, Y6, Y3, Y7); \
 	PREFETCHT1 (R10); \
 	PREFETCHT1 64(R10)
 
