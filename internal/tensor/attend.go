@@ -106,6 +106,9 @@ func (ks kernels) attendAll(out, q, k, v []float32, ld, hd, nq, nk int, scale fl
 	if mask != nil {
 		checkLen("AttendAll", "mask", len(mask), nk)
 	}
+	if ks.attendSmall(out, q, k, v, ld, hd, nq, nk, scale, mask, s) {
+		return
+	}
 	mr, nr := ks.mr, ks.nr
 	np := (nk + nr - 1) / nr * nr // score columns, padded to whole strips
 	hp := (hd + nr - 1) / nr * nr // output columns, likewise

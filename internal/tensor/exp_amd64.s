@@ -248,3 +248,159 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// negInf: −Inf in the eight lanes of a register, the score of a masked key.
+DATA attendNegInf<>+0x00(SB)/8, $0xff800000ff800000
+DATA attendNegInf<>+0x08(SB)/8, $0xff800000ff800000
+DATA attendNegInf<>+0x10(SB)/8, $0xff800000ff800000
+DATA attendNegInf<>+0x18(SB)/8, $0xff800000ff800000
+GLOBL attendNegInf<>(SB), RODATA|NOPTR, $32
+
+// HMAX8 and HSUM8 reduce the eight lanes of Y with T as scratch and leave
+// the result in every lane of Y.
+#define HMAX8(Y, T) \
+	VPERM2F128 $1, Y, Y, T; \
+	VMAXPS T, Y, Y; \
+	VPERMILPS $0x4e, Y, T; \
+	VMAXPS T, Y, Y; \
+	VPERMILPS $0xb1, Y, T; \
+	VMAXPS T, Y, Y
+
+#define HSUM8(Y, T) \
+	VPERM2F128 $1, Y, Y, T; \
+	VADDPS T, Y, Y; \
+	VPERMILPS $0x4e, Y, T; \
+	VADDPS T, Y, Y; \
+	VPERMILPS $0xb1, Y, T; \
+	VADDPS T, Y, Y
+
+// func attend16AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32)
+// Attention of nq queries over nk ≤ 16 keys, one head of width hd (a multiple
+// of 8): for query i (q and out rows i*ld), scores s_j = scale·q·k_j with the
+// keys transposed in kt (kt[d*16+j] = k_j[d]), −Inf where invalid[j] is −1
+// (lanes past nk too), softmax over the 16 lanes, and out = Σ_{j<nk} p_j·v_j
+// (v rows j*ld). At least one key must be valid. Registers: Y12 −Inf, Y13 the
+// scale, Y14/Y15 the invalid-lane masks; the probabilities go through the
+// 64-byte frame.
+TEXT ·attend16AVX2(SB), NOSPLIT, $64-80
+	MOVQ out+0(FP), DI
+	MOVQ q+8(FP), SI
+	MOVQ kt+16(FP), BX
+	MOVQ v+24(FP), DX
+	MOVQ ld+32(FP), R8
+	SHLQ $2, R8
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // the head's bytes
+	MOVQ nq+48(FP), R10
+	MOVQ nk+56(FP), R11
+	VBROADCASTSS scale+64(FP), Y13
+	MOVQ invalid+72(FP), AX
+	VMOVUPS (AX), Y14
+	VMOVUPS 32(AX), Y15
+	VMOVUPS attendNegInf<>(SB), Y12
+
+query:
+	// Scores: Y0/Y1 keys 0–7/8–15 over even depths, Y2/Y3 over odd ones.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ SI, AX
+	MOVQ BX, CX
+	MOVQ R9, R12
+	SHRQ $3, R12 // pairs of depths
+
+score:
+	VBROADCASTSS (AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VFMADD231PS (CX), Y8, Y0
+	VFMADD231PS 32(CX), Y8, Y1
+	VFMADD231PS 64(CX), Y9, Y2
+	VFMADD231PS 96(CX), Y9, Y3
+	ADDQ $8, AX
+	ADDQ $128, CX
+	DECQ R12
+	JNZ  score
+
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VMULPS Y13, Y0, Y0
+	VMULPS Y13, Y1, Y1
+	VBLENDVPS Y14, Y12, Y0, Y0
+	VBLENDVPS Y15, Y12, Y1, Y1
+
+	// Softmax over the 16 lanes: masked lanes are −Inf and come out 0.
+	VMAXPS Y1, Y0, Y8
+	HMAX8(Y8, Y9)
+	VSUBPS Y8, Y0, Y0
+	VSUBPS Y8, Y1, Y1
+	EXP8(Y0, Y2, Y3, Y4, Y5, Y6)
+	EXP8(Y1, Y2, Y3, Y4, Y5, Y6)
+	VADDPS Y1, Y0, Y8
+	HSUM8(Y8, Y9)
+	VMOVUPS expconst<>+0x160(SB), Y9
+	VDIVPS Y8, Y9, Y8
+	VMULPS Y8, Y0, Y0
+	VMULPS Y8, Y1, Y1
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS Y1, 32(SP)
+
+	// out = Σ p_j·v_j, 32 columns per pass while they last, then 8.
+	XORQ R13, R13 // column offset in bytes
+
+wide:
+	MOVQ R9, AX
+	SUBQ R13, AX
+	CMPQ AX, $128
+	JLT  narrow
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	LEAQ (DX)(R13*1), AX
+	LEAQ 0(SP), R12
+	MOVQ R11, CX
+
+wideKey:
+	VBROADCASTSS (R12), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS 32(AX), Y8, Y1
+	VFMADD231PS 64(AX), Y8, Y2
+	VFMADD231PS 96(AX), Y8, Y3
+	ADDQ $4, R12
+	ADDQ R8, AX
+	DECQ CX
+	JNZ  wideKey
+	VMOVUPS Y0, (DI)(R13*1)
+	VMOVUPS Y1, 32(DI)(R13*1)
+	VMOVUPS Y2, 64(DI)(R13*1)
+	VMOVUPS Y3, 96(DI)(R13*1)
+	ADDQ $128, R13
+	JMP  wide
+
+narrow:
+	CMPQ R13, R9
+	JGE  next
+	VXORPS Y0, Y0, Y0
+	LEAQ (DX)(R13*1), AX
+	LEAQ 0(SP), R12
+	MOVQ R11, CX
+
+narrowKey:
+	VBROADCASTSS (R12), Y8
+	VFMADD231PS (AX), Y8, Y0
+	ADDQ $4, R12
+	ADDQ R8, AX
+	DECQ CX
+	JNZ  narrowKey
+	VMOVUPS Y0, (DI)(R13*1)
+	ADDQ $32, R13
+	JMP  narrow
+
+next:
+	ADDQ R8, DI
+	ADDQ R8, SI
+	DECQ R10
+	JNZ  query
+	VZEROUPPER
+	RET

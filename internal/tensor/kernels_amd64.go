@@ -139,6 +139,14 @@ func (k kernels) microRows(kc int, a, b, c []float32, ldc, rows int) bool {
 	return true
 }
 
+// packChunkBytes bounds the part of a packed strip packBTrans fills per pass:
+// it transposes 8 columns at a time, and the lines of the strip those passes
+// share stay in L1 between them only when the part is small. With the whole
+// depth per pass, a 32-column strip (384 deep: 48 KiB) fell out of L1 between
+// its four passes and packed at 9.4–11.8 GB/s; in 8 KiB parts at 13.4–15.0
+// (BenchmarkPackB, interleaved runs; 16-column strips the same either way).
+const packChunkBytes = 8 << 10
+
 // packBTrans packs a full-width strip of a transposed B (weights [out, in]) with
 // the 8×8 transposing routines; depths past the last multiple of 8 are packed in
 // Go. It declines partial strips and the portable set.
@@ -156,16 +164,19 @@ func (k kernels) packBTrans(dst []float32, b *bSource, p0, kc, j0, cols int) boo
 	default:
 		_ = b.u16[last]
 	}
-	if blocks > 0 {
+	chunk := max(1, packChunkBytes/(8*nr*4)) // blocks of 8 depths per pass
+	for b0 := 0; b0 < blocks; b0 += chunk {
+		nb := min(chunk, blocks-b0)
 		for c := 0; c < nr; c += 8 {
-			off := (j0+c)*b.ld + p0
+			off := (j0+c)*b.ld + p0 + b0*8
+			d := &dst[b0*8*nr+c]
 			switch b.dtype {
 			case F32:
-				packT8F32(&dst[c], &b.f32[off], b.ld, nr, blocks)
+				packT8F32(d, &b.f32[off], b.ld, nr, nb)
 			case BF16:
-				packT8BF16(&dst[c], &b.u16[off], b.ld, nr, blocks)
+				packT8BF16(d, &b.u16[off], b.ld, nr, nb)
 			case F16:
-				packT8F16(&dst[c], &b.u16[off], b.ld, nr, blocks)
+				packT8F16(d, &b.u16[off], b.ld, nr, nb)
 			}
 		}
 	}
@@ -183,5 +194,57 @@ func (k kernels) packBTrans(dst []float32, b *bSource, p0, kc, j0, cols int) boo
 			}
 		}
 	}
+	return true
+}
+
+// attendSmallKeys is the most keys attendSmall takes: two 8-lane registers
+// of scores.
+const attendSmallKeys = 16
+
+// attendSmall runs AttendAll for at most attendSmallKeys keys and a head width
+// that is a multiple of 8 in one fused kernel (scores, softmax and weighted
+// sum per query in registers), and reports false, doing nothing, otherwise.
+// With a dozen keys the matrix-product path spends its time packing and
+// padding a tile that is two-thirds empty: a MiniLM head (12 queries, 12
+// keys, width 32) took 3.2 µs there.
+func (k kernels) attendSmall(out, q, kk, v []float32, ld, hd, nq, nk int, scale float32, mask []int32, s *AttendScratch) bool {
+	if k.isa == isaGo || nk > attendSmallKeys || hd%8 != 0 {
+		return false
+	}
+	var invalid [attendSmallKeys]int32
+	valid := false
+	for j := range invalid {
+		if j >= nk || (mask != nil && mask[j] == 0) {
+			invalid[j] = -1
+		} else {
+			valid = true
+		}
+	}
+	if !valid { // every key masked: the weights are all zero (softmaxRow)
+		for i := range nq {
+			clear(out[i*ld : i*ld+hd])
+		}
+		return true
+	}
+	// The keys transposed, 8 at a time; a partial group goes through
+	// zero-padded copies, since the rows past nk are another sequence's or
+	// past the end of kk.
+	s.kt = growF32(s.kt, hd*attendSmallKeys)
+	for j0 := 0; j0 < attendSmallKeys; j0 += 8 {
+		if nk-j0 >= 8 {
+			packT8F32(&s.kt[j0], &kk[j0*ld], ld, attendSmallKeys, hd/8)
+			continue
+		}
+		s.vp = growF32(s.vp, 8*hd)
+		clear(s.vp)
+		for j := j0; j < nk; j++ {
+			copy(s.vp[(j-j0)*hd:(j-j0+1)*hd], kk[j*ld:j*ld+hd])
+		}
+		packT8F32(&s.kt[j0], &s.vp[0], hd, attendSmallKeys, hd/8)
+	}
+	_ = q[(nq-1)*ld+hd-1]
+	_ = out[(nq-1)*ld+hd-1]
+	_ = v[(nk-1)*ld+hd-1]
+	attend16AVX2(&out[0], &q[0], &s.kt[0], &v[0], ld, hd, nq, nk, scale, &invalid[0])
 	return true
 }

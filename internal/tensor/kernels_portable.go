@@ -77,3 +77,8 @@ func (k kernels) forRowInvariant() kernels { return k }
 
 // vec: the portable set runs its own vector loops.
 func (k kernels) vec() kernels { return k }
+
+// attendSmall has no portable variant: AttendAll runs matrix products.
+func (k kernels) attendSmall(out, q, kk, v []float32, ld, hd, nq, nk int, scale float32, mask []int32, s *AttendScratch) bool {
+	return false
+}
