@@ -54,8 +54,18 @@ func (p *Pool) putGemmBuf(g *gemmBuf) {
 	}
 }
 
+// gemmPackBudget bounds the packed B panels one phase of gemm prepares: as
+// many depth panels as fit are packed together and then multiplied together,
+// so that a product pays two barriers per group of panels rather than two per
+// panel (a MiniLM layer's six products had 36 barriers with one panel per
+// phase). The packed panels are shared by all workers from the last-level
+// cache, which bounds the group.
+const gemmPackBudget = 4 << 20
+
 // gemm computes c[m×n] (row stride n) = a[m×kd] (row stride kd) · B + bias, where
-// bias (nil or len >= n) is added to every row. It overwrites c.
+// bias (nil or len >= n) is added to every row. It overwrites c. The depth
+// panels are summed in order into every tile, however they are grouped, so
+// the result does not depend on the grouping.
 func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) {
 	mr, nr := k.mr, k.nr
 	mStrips := (m + mr - 1) / mr
@@ -63,7 +73,11 @@ func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSourc
 	firstPacked := k.firstPackedStrip(m, kd)
 	packStrips := mStrips - firstPacked
 	kcMax := k.panelDepth(kd)
-	buf := p.getGemmBuf(packStrips*mr*kcMax, (ncMax+nr-1)/nr*nr*kcMax)
+	panels := (kd + kcMax - 1) / kcMax
+	aPanelLen := packStrips * mr * kcMax
+	bPanelLen := (ncMax + nr - 1) / nr * nr * kcMax
+	group := max(1, min(panels, gemmPackBudget/(4*(aPanelLen+bPanelLen))))
+	buf := p.getGemmBuf(group*aPanelLen, group*bPanelLen)
 	defer p.putGemmBuf(buf)
 
 	mcStrips := max(1, gemmMC/mr)
@@ -77,26 +91,34 @@ func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSourc
 		nBlocks := min((nStrips+3)/4, max(1, (16*workers+mBlocks-1)/mBlocks))
 		nbStrips := (nStrips + nBlocks - 1) / nBlocks
 		nBlocks = (nStrips + nbStrips - 1) / nbStrips
-		for pc := 0; pc < kd; pc += kcMax {
-			kc := min(kcMax, kd-pc)
-			p.For(nStrips+packStrips, 4, func(s, e int) {
+		for g0 := 0; g0 < panels; g0 += group {
+			g1 := min(panels, g0+group)
+			perPanel := nStrips + packStrips
+			p.For((g1-g0)*perPanel, 4, func(s, e int) {
 				for t := s; t < e; t++ {
-					if t < nStrips {
-						j0 := jc + t*nr
-						k.packB(buf.b[t*kc*nr:], b, pc, kc, j0, min(nr, jc+nc-j0))
+					g, u := t/perPanel, t%perPanel
+					pc := (g0 + g) * kcMax
+					kc := min(kcMax, kd-pc)
+					if u < nStrips {
+						j0 := jc + u*nr
+						k.packB(buf.b[g*bPanelLen+u*kc*nr:], b, pc, kc, j0, min(nr, jc+nc-j0))
 					} else {
-						i0 := (firstPacked + t - nStrips) * mr
-						k.packA(buf.a[(t-nStrips)*kc*mr:], a, kd, pc, kc, i0, min(mr, m-i0))
+						i0 := (firstPacked + u - nStrips) * mr
+						k.packA(buf.a[g*aPanelLen+(u-nStrips)*kc*mr:], a, kd, pc, kc, i0, min(mr, m-i0))
 					}
 				}
 			})
-			first := pc == 0
 			p.For(mBlocks*nBlocks, 1, func(s, e int) {
 				for t := s; t < e; t++ {
 					mb, nb := t%mBlocks, t/mBlocks
-					k.gemmBlock(c, n, m, jc, nc, kc, buf, aPanel{a: a, lda: kd, pc: pc, firstPacked: firstPacked},
-						mb*mcStrips, min(mStrips, (mb+1)*mcStrips),
-						nb*nbStrips, min(nStrips, (nb+1)*nbStrips), first, bias)
+					for g := range g1 - g0 {
+						pc := (g0 + g) * kcMax
+						kc := min(kcMax, kd-pc)
+						pb := gemmBuf{a: buf.a[g*aPanelLen:], b: buf.b[g*bPanelLen:]}
+						k.gemmBlock(c, n, m, jc, nc, kc, &pb, aPanel{a: a, lda: kd, pc: pc, firstPacked: firstPacked},
+							mb*mcStrips, min(mStrips, (mb+1)*mcStrips),
+							nb*nbStrips, min(nStrips, (nb+1)*nbStrips), pc == 0, bias)
+					}
 				}
 			})
 		}
