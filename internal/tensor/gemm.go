@@ -93,10 +93,12 @@ func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSourc
 		nBlocks = (nStrips + nbStrips - 1) / nbStrips
 		for g0 := 0; g0 < panels; g0 += group {
 			g1 := min(panels, g0+group)
-			perPanel := nStrips + packStrips
-			p.For((g1-g0)*perPanel, 4, func(s, e int) {
+			// Task t packs strip t/ng at panel t%ng: a strip's panels one
+			// after the other read its weight rows from start to end.
+			ng := g1 - g0
+			p.For(ng*(nStrips+packStrips), 4, func(s, e int) {
 				for t := s; t < e; t++ {
-					g, u := t/perPanel, t%perPanel
+					u, g := t/ng, t%ng
 					pc := (g0 + g) * kcMax
 					kc := min(kcMax, kd-pc)
 					if u < nStrips {
