@@ -150,3 +150,23 @@ func TestAttendAll(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAttendAll times one head of bidirectional attention (queries =
+// keys, head width 32 in a 384-wide activation, as in MiniLM) per kernel set
+// and sequence length: the fused kernel's lengths and the matrix products'.
+func BenchmarkAttendAll(b *testing.B) {
+	const hd, ld = 32, 384
+	for _, ks := range availableKernels() {
+		for _, n := range []int{8, 12, 16, 24, 32, 64} {
+			b.Run(fmt.Sprintf("%s/n=%d", ks.isa, n), func(b *testing.B) {
+				r := newRand(b)
+				q, k, v := randSlice(r, n*ld), randSlice(r, n*ld), randSlice(r, n*ld)
+				out := make([]float32, n*ld)
+				var s AttendScratch
+				for b.Loop() {
+					ks.attendAll(out, q, k, v, ld, hd, n, n, 0.17, nil, &s)
+				}
+			})
+		}
+	}
+}
