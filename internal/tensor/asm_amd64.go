@@ -70,7 +70,7 @@ func dotF16AVX512(x *float32, w *uint16, n int) float32
 func axpyAVX512(alpha float32, x, y *float32, n int)
 
 //go:noescape
-func attend16AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32)
+func attend16AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32, p *float32)
 
 //go:noescape
 func packT8F32(dst, src *float32, ld, ldd, blocks int)

@@ -245,6 +245,7 @@ func (k kernels) attendSmall(out, q, kk, v []float32, ld, hd, nq, nk int, scale 
 	_ = q[(nq-1)*ld+hd-1]
 	_ = out[(nq-1)*ld+hd-1]
 	_ = v[(nk-1)*ld+hd-1]
-	attend16AVX2(&out[0], &q[0], &s.kt[0], &v[0], ld, hd, nq, nk, scale, &invalid[0])
+	s.scores = growF32(s.scores, nq*attendSmallKeys) // the probabilities
+	attend16AVX2(&out[0], &q[0], &s.kt[0], &v[0], ld, hd, nq, nk, scale, &invalid[0], &s.scores[0])
 	return true
 }
