@@ -73,6 +73,9 @@ func axpyAVX512(alpha float32, x, y *float32, n int)
 func attend16AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32, p *float32)
 
 //go:noescape
+func attend32AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32, p *float32)
+
+//go:noescape
 func packT8F32(dst, src *float32, ld, ldd, blocks int)
 
 //go:noescape

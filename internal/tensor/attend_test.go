@@ -102,7 +102,7 @@ func TestAttendAll(t *testing.T) {
 	forEachKernelSet(t, func(t *testing.T, ks kernels) {
 		var s AttendScratch
 		for _, hd := range []int{1, 7, 8, 16, 20, 24, 32, 40, 64} {
-			for _, n := range [][2]int{{1, 1}, {5, 3}, {4, 8}, {3, 9}, {6, 16}, {12, 12}, {13, 17}, {40, 33}, {3, attendAllMax + 2}} {
+			for _, n := range [][2]int{{1, 1}, {5, 3}, {4, 8}, {3, 9}, {6, 16}, {12, 12}, {13, 17}, {5, 24}, {20, 32}, {2, 25}, {40, 33}, {3, attendAllMax + 2}} {
 				for _, masked := range []string{"none", "some", "all"} {
 					nq, nk := n[0], n[1]
 					name := fmt.Sprintf("%s/hd=%d/nq=%d/nk=%d/mask=%s", ks.isa, hd, nq, nk, masked)

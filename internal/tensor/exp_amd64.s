@@ -274,6 +274,71 @@ GLOBL attendNegInf<>(SB), RODATA|NOPTR, $32
 	VPERMILPS $0xb1, Y, T; \
 	VADDPS T, Y, Y
 
+// ATTENDSUMS is the fused attention kernels' last pass: for every query,
+// out = Σ_{j<nk} p_j·v_j from its probabilities (PSTRIDE bytes apart in p),
+// 32 columns per pass over the keys while they last, then 8 (R13 the column
+// offset in bytes).
+#define ATTENDSUMS(PSTRIDE) \
+	MOVQ out+0(FP), DI; \
+	MOVQ v+24(FP), DX; \
+	MOVQ nq+48(FP), R10; \
+	MOVQ nk+56(FP), R11; \
+	MOVQ p+80(FP), SI; \
+row: \
+	XORQ R13, R13; \
+wide: \
+	MOVQ R9, AX; \
+	SUBQ R13, AX; \
+	CMPQ AX, $128; \
+	JLT  narrow; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	LEAQ (DX)(R13*1), AX; \
+	MOVQ SI, R12; \
+	MOVQ R11, CX; \
+wideKey: \
+	VBROADCASTSS (R12), Y8; \
+	VFMADD231PS (AX), Y8, Y0; \
+	VFMADD231PS 32(AX), Y8, Y1; \
+	VFMADD231PS 64(AX), Y8, Y2; \
+	VFMADD231PS 96(AX), Y8, Y3; \
+	ADDQ $4, R12; \
+	ADDQ R8, AX; \
+	DECQ CX; \
+	JNZ  wideKey; \
+	VMOVUPS Y0, (DI)(R13*1); \
+	VMOVUPS Y1, 32(DI)(R13*1); \
+	VMOVUPS Y2, 64(DI)(R13*1); \
+	VMOVUPS Y3, 96(DI)(R13*1); \
+	ADDQ $128, R13; \
+	JMP  wide; \
+narrow: \
+	CMPQ R13, R9; \
+	JGE  next; \
+	VXORPS Y0, Y0, Y0; \
+	LEAQ (DX)(R13*1), AX; \
+	MOVQ SI, R12; \
+	MOVQ R11, CX; \
+narrowKey: \
+	VBROADCASTSS (R12), Y8; \
+	VFMADD231PS (AX), Y8, Y0; \
+	ADDQ $4, R12; \
+	ADDQ R8, AX; \
+	DECQ CX; \
+	JNZ  narrowKey; \
+	VMOVUPS Y0, (DI)(R13*1); \
+	ADDQ $32, R13; \
+	JMP  narrow; \
+next: \
+	ADDQ R8, DI; \
+	ADDQ $PSTRIDE, SI; \
+	DECQ R10; \
+	JNZ  row; \
+	VZEROUPPER; \
+	RET
+
 // func attend16AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32, p *float32)
 // Attention of nq queries over nk ≤ 16 keys, one head of width hd (a multiple
 // of 8): for query i (q and out rows i*ld), scores s_j = scale·q·k_j with the
@@ -365,69 +430,117 @@ softmax:
 	DECQ R10
 	JNZ  softmax
 
-	// out = Σ p_j·v_j, 32 columns per pass while they last, then 8.
-	MOVQ out+0(FP), DI
-	MOVQ v+24(FP), DX
+	ATTENDSUMS(64)
+
+// func attend32AVX2(out, q, kt, v *float32, ld, hd, nq, nk int, scale float32, invalid *int32, p *float32)
+// attend16AVX2 for at most 32 keys: kt[d*32+j] = k_j[d], 32 entries of
+// invalid, nq·32 floats of scratch at p; four registers of scores per query.
+TEXT ·attend32AVX2(SB), NOSPLIT, $0-88
+	MOVQ q+8(FP), SI
+	MOVQ kt+16(FP), BX
+	MOVQ ld+32(FP), R8
+	SHLQ $2, R8
+	MOVQ hd+40(FP), R9
+	SHLQ $2, R9 // the head's bytes
 	MOVQ nq+48(FP), R10
-	MOVQ nk+56(FP), R11
-	MOVQ p+80(FP), SI
+	MOVQ invalid+72(FP), R11
+	VBROADCASTSS scale+64(FP), Y13
+	VMOVUPS attendNegInf<>(SB), Y12
+	MOVQ p+80(FP), DI
 
-row:
-	XORQ R13, R13 // column offset in bytes
-
-wide:
-	MOVQ R9, AX
-	SUBQ R13, AX
-	CMPQ AX, $128
-	JLT  narrow
+query:
+	// Scores: Y0–Y3 keys 0–7, …, 24–31 over even depths, Y4–Y7 over odd.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	LEAQ (DX)(R13*1), AX
-	MOVQ SI, R12
-	MOVQ R11, CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ SI, AX
+	MOVQ BX, CX
+	MOVQ R9, R12
+	SHRQ $3, R12 // pairs of depths
 
-wideKey:
-	VBROADCASTSS (R12), Y8
-	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS 32(AX), Y8, Y1
-	VFMADD231PS 64(AX), Y8, Y2
-	VFMADD231PS 96(AX), Y8, Y3
-	ADDQ $4, R12
-	ADDQ R8, AX
-	DECQ CX
-	JNZ  wideKey
-	VMOVUPS Y0, (DI)(R13*1)
-	VMOVUPS Y1, 32(DI)(R13*1)
-	VMOVUPS Y2, 64(DI)(R13*1)
-	VMOVUPS Y3, 96(DI)(R13*1)
-	ADDQ $128, R13
-	JMP  wide
+score:
+	VBROADCASTSS (AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VFMADD231PS (CX), Y8, Y0
+	VFMADD231PS 32(CX), Y8, Y1
+	VFMADD231PS 64(CX), Y8, Y2
+	VFMADD231PS 96(CX), Y8, Y3
+	VFMADD231PS 128(CX), Y9, Y4
+	VFMADD231PS 160(CX), Y9, Y5
+	VFMADD231PS 192(CX), Y9, Y6
+	VFMADD231PS 224(CX), Y9, Y7
+	ADDQ $8, AX
+	ADDQ $256, CX
+	DECQ R12
+	JNZ  score
 
-narrow:
-	CMPQ R13, R9
-	JGE  next
-	VXORPS Y0, Y0, Y0
-	LEAQ (DX)(R13*1), AX
-	MOVQ SI, R12
-	MOVQ R11, CX
-
-narrowKey:
-	VBROADCASTSS (R12), Y8
-	VFMADD231PS (AX), Y8, Y0
-	ADDQ $4, R12
-	ADDQ R8, AX
-	DECQ CX
-	JNZ  narrowKey
-	VMOVUPS Y0, (DI)(R13*1)
-	ADDQ $32, R13
-	JMP  narrow
-
-next:
-	ADDQ R8, DI
-	ADDQ $64, SI
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VMULPS Y13, Y0, Y0
+	VMULPS Y13, Y1, Y1
+	VMULPS Y13, Y2, Y2
+	VMULPS Y13, Y3, Y3
+	VMOVUPS (R11), Y8
+	VBLENDVPS Y8, Y12, Y0, Y0
+	VMOVUPS 32(R11), Y9
+	VBLENDVPS Y9, Y12, Y1, Y1
+	VMOVUPS 64(R11), Y8
+	VBLENDVPS Y8, Y12, Y2, Y2
+	VMOVUPS 96(R11), Y9
+	VBLENDVPS Y9, Y12, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ R8, SI
+	ADDQ $128, DI
 	DECQ R10
-	JNZ  row
-	VZEROUPPER
-	RET
+	JNZ  query
+
+	// Softmax over each query's 32 lanes.
+	MOVQ nq+48(FP), R10
+	MOVQ p+80(FP), DI
+
+softmax:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMAXPS Y1, Y0, Y8
+	VMAXPS Y3, Y2, Y9
+	VMAXPS Y9, Y8, Y8
+	HMAX8(Y8, Y9)
+	VSUBPS Y8, Y0, Y0
+	VSUBPS Y8, Y1, Y1
+	VSUBPS Y8, Y2, Y2
+	VSUBPS Y8, Y3, Y3
+	EXP8(Y0, Y4, Y5, Y6, Y7, Y8)
+	EXP8(Y1, Y4, Y5, Y6, Y7, Y8)
+	EXP8(Y2, Y4, Y5, Y6, Y7, Y8)
+	EXP8(Y3, Y4, Y5, Y6, Y7, Y8)
+	VADDPS Y1, Y0, Y8
+	VADDPS Y3, Y2, Y9
+	VADDPS Y9, Y8, Y8
+	HSUM8(Y8, Y9)
+	VMOVUPS expconst<>+0x160(SB), Y9
+	VDIVPS Y8, Y9, Y8
+	VMULPS Y8, Y0, Y0
+	VMULPS Y8, Y1, Y1
+	VMULPS Y8, Y2, Y2
+	VMULPS Y8, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	DECQ R10
+	JNZ  softmax
+
+	ATTENDSUMS(128)
