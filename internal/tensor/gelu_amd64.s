@@ -19,6 +19,16 @@
 // polynomials are evaluated with Estrin's scheme, whose short dependency
 // chains let the out-of-order core overlap more elements than Horner's.
 //
+// Most activations lie in the central range |x| ≤ 4, where a register whose
+// lanes all do takes a shorter way (FAST4, FAST8): Φ(x) = 1/2 + x·R(x²), one
+// polynomial and no exp or division, Φ's relative error 2.6e-9 there (within
+// 0.03 ulp of the float32 result), so the bound above holds. A register with
+// any lane outside computes both and keeps each lane's own, so a value's
+// result never depends on its neighbours. BenchmarkGELUSets (one thread,
+// MiniLM's FFN size): on [−1, 1] 2.73–2.77 → 5.03–5.18 GB/s in the 512-bit
+// kernel, 1.44–1.46 → 2.65–2.83 in the AVX2 one; on [−6, 6], where most
+// registers take both ways, 2.75 → 2.03 and 1.43 → 1.06.
+//
 // Constants: each repeated in the four lanes of a 32-byte row.
 DATA geluConst<>+0(SB)/8, $0x7fffffffffffffff
 DATA geluConst<>+8(SB)/8, $0x7fffffffffffffff
@@ -147,6 +157,106 @@ DATA geluConst<>+984(SB)/8, $0x3f2a01a01a01a01a
 DATA geluConst<>+992(SB)/8, $0x8000000000000000
 GLOBL geluConst<>(SB), RODATA|NOPTR, $1000
 
+// geluPoly: the central-range path's constants, each in the four lanes of a
+// 32-byte row: 4.0, then R's coefficients from the highest degree down.
+DATA geluPoly<>+0(SB)/8, $0x4010000000000000
+DATA geluPoly<>+8(SB)/8, $0x4010000000000000
+DATA geluPoly<>+16(SB)/8, $0x4010000000000000
+DATA geluPoly<>+24(SB)/8, $0x4010000000000000
+DATA geluPoly<>+32(SB)/8, $0xbb20896b528170bf
+DATA geluPoly<>+40(SB)/8, $0xbb20896b528170bf
+DATA geluPoly<>+48(SB)/8, $0xbb20896b528170bf
+DATA geluPoly<>+56(SB)/8, $0xbb20896b528170bf
+DATA geluPoly<>+64(SB)/8, $0x3b9664a0bb51d6b5
+DATA geluPoly<>+72(SB)/8, $0x3b9664a0bb51d6b5
+DATA geluPoly<>+80(SB)/8, $0x3b9664a0bb51d6b5
+DATA geluPoly<>+88(SB)/8, $0x3b9664a0bb51d6b5
+DATA geluPoly<>+96(SB)/8, $0xbbfd4e33737ee19a
+DATA geluPoly<>+104(SB)/8, $0xbbfd4e33737ee19a
+DATA geluPoly<>+112(SB)/8, $0xbbfd4e33737ee19a
+DATA geluPoly<>+120(SB)/8, $0xbbfd4e33737ee19a
+DATA geluPoly<>+128(SB)/8, $0x3c59012a38eee15f
+DATA geluPoly<>+136(SB)/8, $0x3c59012a38eee15f
+DATA geluPoly<>+144(SB)/8, $0x3c59012a38eee15f
+DATA geluPoly<>+152(SB)/8, $0x3c59012a38eee15f
+DATA geluPoly<>+160(SB)/8, $0xbcafc81c54eef6ff
+DATA geluPoly<>+168(SB)/8, $0xbcafc81c54eef6ff
+DATA geluPoly<>+176(SB)/8, $0xbcafc81c54eef6ff
+DATA geluPoly<>+184(SB)/8, $0xbcafc81c54eef6ff
+DATA geluPoly<>+192(SB)/8, $0x3d0051d19eda4d0f
+DATA geluPoly<>+200(SB)/8, $0x3d0051d19eda4d0f
+DATA geluPoly<>+208(SB)/8, $0x3d0051d19eda4d0f
+DATA geluPoly<>+216(SB)/8, $0x3d0051d19eda4d0f
+DATA geluPoly<>+224(SB)/8, $0xbd4c9ddb2de16341
+DATA geluPoly<>+232(SB)/8, $0xbd4c9ddb2de16341
+DATA geluPoly<>+240(SB)/8, $0xbd4c9ddb2de16341
+DATA geluPoly<>+248(SB)/8, $0xbd4c9ddb2de16341
+DATA geluPoly<>+256(SB)/8, $0x3d962f0ac14b6971
+DATA geluPoly<>+264(SB)/8, $0x3d962f0ac14b6971
+DATA geluPoly<>+272(SB)/8, $0x3d962f0ac14b6971
+DATA geluPoly<>+280(SB)/8, $0x3d962f0ac14b6971
+DATA geluPoly<>+288(SB)/8, $0xbddef3cd377f840e
+DATA geluPoly<>+296(SB)/8, $0xbddef3cd377f840e
+DATA geluPoly<>+304(SB)/8, $0xbddef3cd377f840e
+DATA geluPoly<>+312(SB)/8, $0xbddef3cd377f840e
+DATA geluPoly<>+320(SB)/8, $0x3e23837ad9d7dc61
+DATA geluPoly<>+328(SB)/8, $0x3e23837ad9d7dc61
+DATA geluPoly<>+336(SB)/8, $0x3e23837ad9d7dc61
+DATA geluPoly<>+344(SB)/8, $0x3e23837ad9d7dc61
+DATA geluPoly<>+352(SB)/8, $0xbe66214a27f19d71
+DATA geluPoly<>+360(SB)/8, $0xbe66214a27f19d71
+DATA geluPoly<>+368(SB)/8, $0xbe66214a27f19d71
+DATA geluPoly<>+376(SB)/8, $0xbe66214a27f19d71
+DATA geluPoly<>+384(SB)/8, $0x3ea658800c31f2be
+DATA geluPoly<>+392(SB)/8, $0x3ea658800c31f2be
+DATA geluPoly<>+400(SB)/8, $0x3ea658800c31f2be
+DATA geluPoly<>+408(SB)/8, $0x3ea658800c31f2be
+DATA geluPoly<>+416(SB)/8, $0xbee3ce8bfb2baf51
+DATA geluPoly<>+424(SB)/8, $0xbee3ce8bfb2baf51
+DATA geluPoly<>+432(SB)/8, $0xbee3ce8bfb2baf51
+DATA geluPoly<>+440(SB)/8, $0xbee3ce8bfb2baf51
+DATA geluPoly<>+448(SB)/8, $0x3f1e42b04ceeda77
+DATA geluPoly<>+456(SB)/8, $0x3f1e42b04ceeda77
+DATA geluPoly<>+464(SB)/8, $0x3f1e42b04ceeda77
+DATA geluPoly<>+472(SB)/8, $0x3f1e42b04ceeda77
+DATA geluPoly<>+480(SB)/8, $0xbf537403f0bbb591
+DATA geluPoly<>+488(SB)/8, $0xbf537403f0bbb591
+DATA geluPoly<>+496(SB)/8, $0xbf537403f0bbb591
+DATA geluPoly<>+504(SB)/8, $0xbf537403f0bbb591
+DATA geluPoly<>+512(SB)/8, $0x3f846d04292f1fa4
+DATA geluPoly<>+520(SB)/8, $0x3f846d04292f1fa4
+DATA geluPoly<>+528(SB)/8, $0x3f846d04292f1fa4
+DATA geluPoly<>+536(SB)/8, $0x3f846d04292f1fa4
+DATA geluPoly<>+544(SB)/8, $0xbfb1058377e17c5b
+DATA geluPoly<>+552(SB)/8, $0xbfb1058377e17c5b
+DATA geluPoly<>+560(SB)/8, $0xbfb1058377e17c5b
+DATA geluPoly<>+568(SB)/8, $0xbfb1058377e17c5b
+DATA geluPoly<>+576(SB)/8, $0x3fd9884533d4343a
+DATA geluPoly<>+584(SB)/8, $0x3fd9884533d4343a
+DATA geluPoly<>+592(SB)/8, $0x3fd9884533d4343a
+DATA geluPoly<>+600(SB)/8, $0x3fd9884533d4343a
+GLOBL geluPoly<>(SB), RODATA|NOPTR, $608
+
+#define FOUR geluPoly<>+0(SB)
+#define GP17 geluPoly<>+32(SB)
+#define GP16 geluPoly<>+64(SB)
+#define GP15 geluPoly<>+96(SB)
+#define GP14 geluPoly<>+128(SB)
+#define GP13 geluPoly<>+160(SB)
+#define GP12 geluPoly<>+192(SB)
+#define GP11 geluPoly<>+224(SB)
+#define GP10 geluPoly<>+256(SB)
+#define GP9 geluPoly<>+288(SB)
+#define GP8 geluPoly<>+320(SB)
+#define GP7 geluPoly<>+352(SB)
+#define GP6 geluPoly<>+384(SB)
+#define GP5 geluPoly<>+416(SB)
+#define GP4 geluPoly<>+448(SB)
+#define GP3 geluPoly<>+480(SB)
+#define GP2 geluPoly<>+512(SB)
+#define GP1 geluPoly<>+544(SB)
+#define GP0 geluPoly<>+576(SB)
+
 #define ABSMASK geluConst<>+0(SB)
 #define RSQRT2 geluConst<>+32(SB)
 #define ZMAX geluConst<>+64(SB)
@@ -243,9 +353,42 @@ GLOBL geluConst<>(SB), RODATA|NOPTR, $1000
 	VBLENDVPD X, Y6, Y7, Y7 \
 	VMULPD Y7, X, X
 
+// FAST4 is the central range's GELU of the four doubles in X, into F: for
+// |x| ≤ 4, Φ(x) = 1/2 + x·R(x²) with R(v) = erf(√(v/2))/(2√v) a degree-17
+// polynomial (the Chebyshev fit on v ∈ [0, 16], made with mpmath; Φ's
+// relative error 2.6e-9 there, within 0.03 ulp of the float32 result), so
+// F = x·Φ with no exp and no division. M is set to the lanes where |x| ≤ 4
+// (false for NaN), V is a temporary. Every step is the same operation in
+// FAST8, so the two give the same bits.
+#define FAST4(X, F, V, M) \
+	VMULPD X, X, V \
+	VMOVUPD GP17, F \
+	VFMADD213PD GP16, V, F \
+	VFMADD213PD GP15, V, F \
+	VFMADD213PD GP14, V, F \
+	VFMADD213PD GP13, V, F \
+	VFMADD213PD GP12, V, F \
+	VFMADD213PD GP11, V, F \
+	VFMADD213PD GP10, V, F \
+	VFMADD213PD GP9, V, F \
+	VFMADD213PD GP8, V, F \
+	VFMADD213PD GP7, V, F \
+	VFMADD213PD GP6, V, F \
+	VFMADD213PD GP5, V, F \
+	VFMADD213PD GP4, V, F \
+	VFMADD213PD GP3, V, F \
+	VFMADD213PD GP2, V, F \
+	VFMADD213PD GP1, V, F \
+	VFMADD213PD GP0, V, F \
+	VMOVUPD HALF, M \
+	VFMADD213PD M, X, F \
+	VMULPD X, F, F \
+	VANDPD ABSMASK, X, M \
+	VCMPPD $0x12, FOUR, M, M
+
 // func geluAVX2(x *float32, n int)
 // x[i] = GELU(x[i]) for i < n, n a positive multiple of 8.
-TEXT ·geluAVX2(SB), NOSPLIT, $0-16
+TEXT ·geluAVX2(SB), NOSPLIT, $128-16
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
 
@@ -254,8 +397,35 @@ loop:
 	VCVTPS2PD X0, Y1
 	VEXTRACTF128 $1, Y0, X0
 	VCVTPS2PD X0, Y2
+	// Per register of four: the central range's results when every lane
+	// is in it, else both ways and each lane's own (a lane's result never
+	// depends on its neighbours).
+	FAST4(Y1, Y3, Y5, Y6)
+	VMOVMSKPD Y6, AX
+	CMPQ AX, $15
+	JEQ  central1
+	VMOVUPD Y3, 0(SP)
+	VMOVUPD Y6, 64(SP)
 	GELU4(Y1)
+	VMOVUPD 64(SP), Y6
+	VBLENDVPD Y6, 0(SP), Y1, Y3
+
+central1:
+	VMOVAPD Y3, Y1
+	FAST4(Y2, Y4, Y5, Y7)
+	VMOVMSKPD Y7, AX
+	CMPQ AX, $15
+	JEQ  central2
+	VMOVUPD Y4, 32(SP)
+	VMOVUPD Y7, 96(SP)
 	GELU4(Y2)
+	VMOVUPD 96(SP), Y7
+	VBLENDVPD Y7, 32(SP), Y2, Y4
+
+central2:
+	VMOVAPD Y4, Y2
+
+store:
 	VCVTPD2PSY Y1, X1
 	VCVTPD2PSY Y2, X2
 	VINSERTF128 $1, X2, Y1, Y1
@@ -327,6 +497,33 @@ loop:
 	VBLENDMPD Z6, Z7, K1, Z7 \
 	VMULPD Z7, X, X
 
+// FAST8 is FAST4 for the eight doubles of a 512-bit register, the lanes
+// where |x| ≤ 4 in mask register K.
+#define FAST8(X, F, V, K) \
+	VMULPD X, X, V \
+	VBROADCASTSD GP17, F \
+	VFMADD213PD.BCST GP16, V, F \
+	VFMADD213PD.BCST GP15, V, F \
+	VFMADD213PD.BCST GP14, V, F \
+	VFMADD213PD.BCST GP13, V, F \
+	VFMADD213PD.BCST GP12, V, F \
+	VFMADD213PD.BCST GP11, V, F \
+	VFMADD213PD.BCST GP10, V, F \
+	VFMADD213PD.BCST GP9, V, F \
+	VFMADD213PD.BCST GP8, V, F \
+	VFMADD213PD.BCST GP7, V, F \
+	VFMADD213PD.BCST GP6, V, F \
+	VFMADD213PD.BCST GP5, V, F \
+	VFMADD213PD.BCST GP4, V, F \
+	VFMADD213PD.BCST GP3, V, F \
+	VFMADD213PD.BCST GP2, V, F \
+	VFMADD213PD.BCST GP1, V, F \
+	VFMADD213PD.BCST GP0, V, F \
+	VFMADD213PD.BCST HALF, X, F \
+	VMULPD X, F, F \
+	VPANDQ.BCST ABSMASK, X, V \
+	VCMPPD.BCST $0x12, FOUR, V, K
+
 // func geluAVX512(x *float32, n int)
 // x[i] = GELU(x[i]) for i < n, n a positive multiple of 16: geluAVX2's
 // computation, step for step, eight doubles at a time, so its results are the
@@ -340,8 +537,24 @@ loop512:
 	VCVTPS2PD Y0, Z1
 	VEXTRACTF64X4 $1, Z0, Y0
 	VCVTPS2PD Y0, Z2
+	FAST8(Z1, Z20, Z22, K2)
+	FAST8(Z2, Z21, Z23, K3)
+	KMOVW K2, AX
+	CMPL AX, $0xff
+	JEQ  central1
 	GELU8(Z1)
+	VBLENDMPD Z20, Z1, K2, Z20
+
+central1:
+	KMOVW K3, AX
+	CMPL AX, $0xff
+	JEQ  central2
 	GELU8(Z2)
+	VBLENDMPD Z21, Z2, K3, Z21
+
+central2:
+	VMOVAPD Z20, Z1
+	VMOVAPD Z21, Z2
 	VCVTPD2PS Z1, Y1
 	VCVTPD2PS Z2, Y2
 	VINSERTF64X4 $1, Y2, Z1, Z1

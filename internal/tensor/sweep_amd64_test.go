@@ -215,18 +215,28 @@ func TestGELUSetsAgree(t *testing.T) {
 }
 
 // BenchmarkGELUSets runs each set's erf GELU over a MiniLM batch's FFN
-// activations (400 rows of 1536).
+// activations (400 rows of 1536): uniform on [−1, 1] ("central": every
+// vector on the polynomial path) and on [−6, 6] ("wide": most vectors have a
+// lane past ±4 and take both paths).
 func BenchmarkGELUSets(b *testing.B) {
 	r := newRand(b)
-	x := randSlice(r, 400*1536)
-	y := make([]float32, len(x))
-	for _, k := range availableKernels() {
-		b.Run(k.isa.String(), func(b *testing.B) {
-			b.SetBytes(int64(4 * len(x)))
-			for b.Loop() {
-				copy(y, x)
-				k.gelu(y)
-			}
-		})
+	for _, dist := range []struct {
+		name  string
+		scale float32
+	}{{"central", 1}, {"wide", 6}} {
+		x := randSlice(r, 400*1536)
+		for i := range x {
+			x[i] *= dist.scale
+		}
+		y := make([]float32, len(x))
+		for _, k := range availableKernels() {
+			b.Run(dist.name+"/"+k.isa.String(), func(b *testing.B) {
+				b.SetBytes(int64(4 * len(x)))
+				for b.Loop() {
+					copy(y, x)
+					k.gelu(y)
+				}
+			})
+		}
 	}
 }
