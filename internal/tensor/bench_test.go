@@ -21,7 +21,7 @@ var benchShapes = []struct{ m, k, n int }{
 func BenchmarkLinear(b *testing.B) {
 	p := NewPool(0)
 	defer p.Close()
-	for _, dt := range []DType{F32, BF16} {
+	for _, dt := range []DType{F32, BF16, F16} {
 		for _, s := range benchShapes {
 			b.Run(fmt.Sprintf("%s/%dx%dx%d", dt, s.m, s.k, s.n), func(b *testing.B) {
 				r := newRand(b)
@@ -68,7 +68,7 @@ func BenchmarkGEMVStream(b *testing.B) {
 	p := NewPool(0)
 	defer p.Close()
 	const n, k = 151936, 896
-	for _, dt := range []DType{F32, BF16} {
+	for _, dt := range []DType{F32, BF16, F16} {
 		r := newRand(b)
 		aligned, _ := randWeights(b, r, n, k, dt)
 		// The same weights 16 bytes past a cache line, where a safetensors
