@@ -113,7 +113,7 @@ func (k kernels) gemm(p *Pool, c []float32, m, n, kd int, a []float32, b *bSourc
 			p.For(mBlocks*nBlocks, 1, func(s, e int) {
 				for t := s; t < e; t++ {
 					mb, nb := t%mBlocks, t/mBlocks
-					for g := range g1 - g0 {
+					for g := range ng {
 						pc := (g0 + g) * kcMax
 						kc := min(kcMax, kd-pc)
 						pb := gemmBuf{a: buf.a[g*aPanelLen:], b: buf.b[g*bPanelLen:]}
