@@ -121,11 +121,34 @@ func bf16Skip(b *bSource, off int) int {
 // x preceded by skip zeros and followed by zeros, each 16-element block as its
 // 8 even-indexed elements followed by its 8 odd-indexed ones.
 func splitPadded(dst, x []float32, skip int) {
+	// The blocks x fills whole are copied sixteen elements at a time (a
+	// decode step splits every matrix-vector product's input on the caller's
+	// thread while the other workers wait: 6 µs for a 4864-wide input one
+	// element at a time, five times less this way); the first and last
+	// blocks, partly padding, element by element.
 	clear(dst)
+	i := 0
+	if skip > 0 {
+		i = min(len(x), 16-skip)
+		splitPart(dst[:16], x[:i], skip)
+	}
+	for ; i+16 <= len(x); i += 16 {
+		d, s := dst[skip+i:skip+i+16:skip+i+16], x[i:i+16:i+16]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[2], s[4], s[6], s[8], s[10], s[12], s[14]
+		d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[1], s[3], s[5], s[7], s[9], s[11], s[13], s[15]
+	}
+	if i < len(x) {
+		b := (skip + i) &^ 15
+		splitPart(dst[b:b+16], x[i:], (skip+i)&15)
+	}
+}
+
+// splitPart writes x (at most 16-at elements) to the split block dst as
+// elements at, at+1, … of the block.
+func splitPart(dst, x []float32, at int) {
 	for i, v := range x {
-		e := skip + i
-		b, j := e&^15, e&15
-		dst[b+j&1*8+j>>1] = v
+		j := at + i
+		dst[j&1*8+j>>1] = v
 	}
 }
 

@@ -223,6 +223,37 @@ func TestLinearMultiPanics(t *testing.T) {
 	LinearMulti(nil, nil, 1) // nothing to do: no panic
 }
 
+// TestSplitPadded checks splitPadded against its definition element by
+// element, for every skip and lengths around whole blocks, with dst dirty
+// beforehand (the padding must come out zero).
+func TestSplitPadded(t *testing.T) {
+	for skip := range 16 {
+		for _, n := range []int{0, 1, 2, 7, 14, 15, 16, 17, 31, 32, 33, 47, 48, 896, 4864} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(i + 1)
+			}
+			blocks := (skip + n + 15) / 16
+			dst := make([]float32, blocks*16)
+			for i := range dst {
+				dst[i] = -1
+			}
+			splitPadded(dst, x, skip)
+			for e := range dst {
+				b, j := e&^15, e&15
+				src := b + j%8*2 + j/8 // the element of x (plus skip) at split position e
+				want := float32(0)
+				if i := src - skip; i >= 0 && i < n {
+					want = x[i]
+				}
+				if dst[e] != want {
+					t.Fatalf("skip %d, n %d: dst[%d] = %v, want %v", skip, n, e, dst[e], want)
+				}
+			}
+		}
+	}
+}
+
 func TestSplitEvenOdd(t *testing.T) {
 	src := make([]float32, 48)
 	for i := range src {
