@@ -187,3 +187,10 @@ func gemmT16x4BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, 
 //
 //go:noescape
 func gemmT16x6F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)
+
+// gemmT16x8BF16AVX512 is gemmT16x4BF16AVX512 for 8 weight rows: out[16·j + r],
+// j < 8, the same sums bit for bit. With c not nil it also stores the 16×8
+// result to C (row stride ldc floats).
+//
+//go:noescape
+func gemmT16x8BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)

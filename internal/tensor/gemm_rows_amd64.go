@@ -18,6 +18,10 @@ const gemmRowsGroup = 16
 // (the BF16 kernel covers 4).
 const gemmRowsCols = 6
 
+// gemmRowsMaxCols is the most weight rows any gemmRows kernel covers
+// (gemmT16x8BF16AVX512).
+const gemmRowsMaxCols = 8
+
 // rowsFirst reports whether Linear should try gemmRows before gemmDot for
 // rows rows of dt weights: always for F32 (gemmDot has none), and for BF16
 // when the rows fill their groups of 16 (13–16, 29–32), since a group's
@@ -65,6 +69,11 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	case b.dtype == F32:
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT16x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
+		}
+	case b.dtype == BF16 && k.isa == isaAVX512 && n >= 8:
+		cols = 8
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, _ int) {
+			gemmT16x8BF16AVX512(kc, xt, &b.u16[j*ld+pc], ld, out, &b.u16[pj*ld+pp], bias, mode, cp, n)
 		}
 	case b.dtype == BF16 && k.isa == isaAVX512:
 		cols = 4
@@ -121,7 +130,7 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	kcMax := k.panelDepth(kd)
 	tiles := (n + cols - 1) / cols
 	p.For(tiles, 4, func(s, e int) {
-		var acc [gemmRowsCols * gemmRowsGroup]float32 // at most cols × group
+		var acc [gemmRowsMaxCols * gemmRowsGroup]float32 // at most cols × group
 		for q := s; q < e; q++ {
 			// The last tile, when n is not a multiple of cols, overlaps
 			// the one before it and keeps only its own outputs.

@@ -657,3 +657,191 @@ TEXT ·gemmT16x4BF16AVX2(SB), NOSPLIT, $0-80
 
 TEXT ·gemmT16x4BF16AVX512(SB), NOSPLIT, $0-80
 	GEMMT16X4BF16(ZERO16X4Z, PAIR16X4Z, ODD16X4Z, TOY16X4)
+
+// PAIRROWZB is PAIRROWZ with both halves taken from memory: the weight pair
+// broadcast inside the shift (even) and the mask (odd), two instructions
+// instead of three.
+#define PAIRROWZB(addr, A) \
+	VPSLLD.BCST $16, addr, Z14; \
+	VPANDD.BCST addr, Z13, Z15; \
+	VFMADD231PS Z0, Z14, A; \
+	VFMADD231PS Z1, Z15, A
+
+// PAIR16X8Z is two depths of gemmT16x8BF16AVX512: eight weight rows, from
+// DI, R11 (= DI + 3 rows) and R12 (= DI + 6 rows).
+#define PAIR16X8Z(xo, wo) \
+	VMOVUPS xo(SI), Z0; \
+	VMOVUPS xo+64(SI), Z1; \
+	PAIRROWZB(wo(DI), Z16); \
+	PAIRROWZB(wo(DI)(R10*1), Z17); \
+	PAIRROWZB(wo(DI)(R10*2), Z18); \
+	PAIRROWZB(wo(R11), Z19); \
+	PAIRROWZB(wo(R11)(R10*1), Z20); \
+	PAIRROWZB(wo(R11)(R10*2), Z21); \
+	PAIRROWZB(wo(R12), Z22); \
+	PAIRROWZB(wo(R12)(R10*1), Z23)
+
+#define ODD16X8Z \
+	VMOVUPS (SI), Z0; \
+	ODDROWZ(0(DI), Z16); \
+	ODDROWZ(0(DI)(R10*1), Z17); \
+	ODDROWZ(0(DI)(R10*2), Z18); \
+	ODDROWZ(0(R11), Z19); \
+	ODDROWZ(0(R11)(R10*1), Z20); \
+	ODDROWZ(0(R11)(R10*2), Z21); \
+	ODDROWZ(0(R12), Z22); \
+	ODDROWZ(0(R12)(R10*1), Z23)
+
+// JOINBIASZ adds bias[j] (at off(R9)) to output j's accumulator A.
+#define JOINBIASZ(off, A) \
+	VBROADCASTSS off(R9), Z0; \
+	VADDPS Z0, A, A
+
+// func gemmT16x8BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
+// gemmT16x4BF16AVX512 for 8 weight rows: out[16·j + r] for j < 8, r < 16,
+// the same sums bit for bit (each output the same chain of fused
+// multiply-adds over the depth). Four accumulators are four dependent chains,
+// which let the multiply-adds issue at one a cycle at most (four cycles'
+// latency each); eight keep both of a core's 512-bit FMA pipes busy. The
+// weights of a pair of depths come as one 4-byte broadcast inside the shift
+// (even) and inside the mask (odd). Prefetches one line of each of the 8 rows
+// at pf (AX, BX, R13) per 32 depths.
+TEXT ·gemmT16x8BF16AVX512(SB), NOSPLIT, $0-80
+	ROWPTRS($1)
+	LEAQ (R11)(R10*2), R12
+	ADDQ R10, R12
+	LEAQ (BX)(R10*2), R13
+	ADDQ R10, R13
+	VPTERNLOGD $0xff, Z13, Z13, Z13
+	VPSLLD $16, Z13, Z13
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	CMPQ CX, $32
+	JLT  b8pairs
+
+b8loop32:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(R10*1)
+	PREFETCHT0 (AX)(R10*2)
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R10*1)
+	PREFETCHT0 (BX)(R10*2)
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R10*1)
+	PAIR16X8Z(0, 0)
+	PAIR16X8Z(128, 4)
+	PAIR16X8Z(256, 8)
+	PAIR16X8Z(384, 12)
+	PAIR16X8Z(512, 16)
+	PAIR16X8Z(640, 20)
+	PAIR16X8Z(768, 24)
+	PAIR16X8Z(896, 28)
+	PAIR16X8Z(1024, 32)
+	PAIR16X8Z(1152, 36)
+	PAIR16X8Z(1280, 40)
+	PAIR16X8Z(1408, 44)
+	PAIR16X8Z(1536, 48)
+	PAIR16X8Z(1664, 52)
+	PAIR16X8Z(1792, 56)
+	PAIR16X8Z(1920, 60)
+	ADDQ $2048, SI
+	ADDQ $64, DI
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, AX
+	ADDQ $64, BX
+	ADDQ $64, R13
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  b8loop32
+
+b8pairs:
+	CMPQ CX, $2
+	JLT  b8odd
+
+b8loop2:
+	PAIR16X8Z(0, 0)
+	ADDQ $128, SI
+	ADDQ $4, DI
+	ADDQ $4, R11
+	ADDQ $4, R12
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  b8loop2
+
+b8odd:
+	TESTQ CX, CX
+	JZ   b8done
+	ODD16X8Z
+
+b8done:
+	MOVQ out+32(FP), DX
+	MOVQ mode+56(FP), R8
+	CMPQ R8, $2
+	JEQ  b8acc
+	CMPQ R8, $1
+	JNE  b8store
+	MOVQ bias+48(FP), R9
+	JOINBIASZ(0, Z16)
+	JOINBIASZ(4, Z17)
+	JOINBIASZ(8, Z18)
+	JOINBIASZ(12, Z19)
+	JOINBIASZ(16, Z20)
+	JOINBIASZ(20, Z21)
+	JOINBIASZ(24, Z22)
+	JOINBIASZ(28, Z23)
+	JMP  b8store
+
+b8acc:
+	VADDPS 0(DX), Z16, Z16
+	VADDPS 64(DX), Z17, Z17
+	VADDPS 128(DX), Z18, Z18
+	VADDPS 192(DX), Z19, Z19
+	VADDPS 256(DX), Z20, Z20
+	VADDPS 320(DX), Z21, Z21
+	VADDPS 384(DX), Z22, Z22
+	VADDPS 448(DX), Z23, Z23
+
+b8store:
+	VMOVUPS Z16, 0(DX)
+	VMOVUPS Z17, 64(DX)
+	VMOVUPS Z18, 128(DX)
+	VMOVUPS Z19, 192(DX)
+	VMOVUPS Z20, 256(DX)
+	VMOVUPS Z21, 320(DX)
+	VMOVUPS Z22, 384(DX)
+	VMOVUPS Z23, 448(DX)
+	MOVQ c+64(FP), R9
+	TESTQ R9, R9
+	JZ   b8end
+	MOVQ ldc+72(FP), R13
+	SHLQ $2, R13
+	LEAQ 16(R9), R8 // outputs 4–7 of row 0
+	TOY16X4
+	TSTORE4X8(Y4, Y6, Y8, Y10)
+	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
+	TSTORE4X8(Y5, Y7, Y9, Y11)
+	MOVQ R8, R9
+	VMOVAPS Y20, Y4
+	VEXTRACTF64X4 $1, Z20, Y5
+	VMOVAPS Y21, Y6
+	VEXTRACTF64X4 $1, Z21, Y7
+	VMOVAPS Y22, Y8
+	VEXTRACTF64X4 $1, Z22, Y9
+	VMOVAPS Y23, Y10
+	VEXTRACTF64X4 $1, Z23, Y11
+	TSTORE4X8(Y4, Y6, Y8, Y10)
+	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
+	TSTORE4X8(Y5, Y7, Y9, Y11)
+
+b8end:
+	VZEROUPPER
+	RET

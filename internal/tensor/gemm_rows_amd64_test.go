@@ -8,27 +8,34 @@ import (
 	"testing"
 )
 
-// TestGemmRowsMatchesPacked checks gemmRows against the packed products bit
-// for bit: F32 and BF16 weights, heights 1 to 32 (one and two groups of 16,
-// partial groups), widths that are and are not multiples of the tile, depths
-// of one and several panels, odd and even, with and without bias.
+// TestGemmRowsMatchesPacked checks gemmRows against the packed products of
+// its kernel set bit for bit, for every set this CPU runs (AVX2, AVX-512):
+// F32 and BF16 weights, heights 1 to 32 (one and two groups of 16, partial
+// groups), widths that are and are not multiples of the tiles (4 and 8 BF16
+// outputs, 6 F32), depths of one and several panels, odd and even, with and
+// without bias.
 func TestGemmRowsMatchesPacked(t *testing.T) {
-	var k kernels
-	for _, ks := range availableKernels() {
-		if ks.isa == isaAVX2 {
-			k = ks
+	ran := false
+	for _, k := range availableKernels() {
+		if k.isa != isaAVX2 && k.isa != isaAVX512 {
+			continue
 		}
+		ran = true
+		t.Run(k.isa.String(), func(t *testing.T) { testGemmRowsMatchesPacked(t, k) })
 	}
-	if k.isa != isaAVX2 {
+	if !ran {
 		t.Skip("this CPU has no AVX2")
 	}
+}
+
+func testGemmRowsMatchesPacked(t *testing.T, k kernels) {
 	p := NewPool(2)
 	defer p.Close()
 	r := newRand(t)
 	for _, c := range []struct {
 		dt DType
 		n  int
-	}{{F32, 6}, {F32, 7}, {F32, 13}, {F32, 40}, {BF16, 4}, {BF16, 5}, {BF16, 11}, {BF16, 40}} {
+	}{{F32, 6}, {F32, 7}, {F32, 13}, {F32, 40}, {BF16, 4}, {BF16, 5}, {BF16, 8}, {BF16, 11}, {BF16, 19}, {BF16, 40}} {
 		n := c.n
 		for _, kd := range []int{1, 2, 5, 384, 385, 1000} {
 			w, _ := randWeights(t, r, n, kd, c.dt)

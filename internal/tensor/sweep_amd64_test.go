@@ -84,8 +84,13 @@ func TestAVX512Delegation(t *testing.T) {
 		rows int
 		want kernels
 	}{{1, few}, {gemvMaxRows, few}, {gemvMaxRows + 1, k2}, {gemmRowsMaxRows, k2}, {gemmRowsMaxRows + 1, k512}, {4096, k512}} {
-		if got := k512.forLinear(tc.rows, F32); got != tc.want {
-			t.Errorf("forLinear(%d, F32) = %v, want %v", tc.rows, got.isa, tc.want.isa)
+		if got := k512.forLinear(tc.rows, F16); got != tc.want {
+			t.Errorf("forLinear(%d, F16) = %v, want %v", tc.rows, got.isa, tc.want.isa)
+		}
+		// F32 products stay: gemmRows' 512-bit kernel up to
+		// gemmRowsMaxRows, the packed product above.
+		if got := k512.forLinear(tc.rows, F32); got != k512 {
+			t.Errorf("forLinear(%d, F32) = %v, want avx512", tc.rows, got.isa)
 		}
 		if got := k2.forLinear(tc.rows, F32); got != k2 {
 			t.Errorf("avx2 forLinear(%d) = %v", tc.rows, got.isa)
