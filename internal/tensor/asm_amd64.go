@@ -194,3 +194,9 @@ func gemmT16x6F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32,
 //
 //go:noescape
 func gemmT16x8BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, pf *uint16, bias *float32, mode int, c *float32, ldc int)
+
+// gemmT16x12F32AVX512 is gemmT16x6F32AVX512 for 12 weight rows:
+// out[16·j + r], j < 12, the same sums bit for bit (gemm_rows_amd64.s).
+//
+//go:noescape
+func gemmT16x12F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)

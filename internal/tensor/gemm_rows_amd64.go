@@ -19,8 +19,8 @@ const gemmRowsGroup = 16
 const gemmRowsCols = 6
 
 // gemmRowsMaxCols is the most weight rows any gemmRows kernel covers
-// (gemmT16x8BF16AVX512).
-const gemmRowsMaxCols = 8
+// (gemmT16x12F32AVX512).
+const gemmRowsMaxCols = 12
 
 // rowsFirst reports whether Linear should try gemmRows before gemmDot for
 // rows rows of dt weights: always for F32 (gemmDot has none), and for BF16
@@ -61,6 +61,11 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 		group = 8
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
+		}
+	case b.dtype == F32 && k.isa == isaAVX512 && n >= 12:
+		cols = 12
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
+			gemmT16x12F32AVX512(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
 		}
 	case b.dtype == F32 && k.isa == isaAVX512:
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {

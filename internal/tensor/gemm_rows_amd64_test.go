@@ -35,7 +35,7 @@ func testGemmRowsMatchesPacked(t *testing.T, k kernels) {
 	for _, c := range []struct {
 		dt DType
 		n  int
-	}{{F32, 6}, {F32, 7}, {F32, 13}, {F32, 40}, {BF16, 4}, {BF16, 5}, {BF16, 8}, {BF16, 11}, {BF16, 19}, {BF16, 40}} {
+	}{{F32, 6}, {F32, 7}, {F32, 12}, {F32, 13}, {F32, 29}, {F32, 40}, {BF16, 4}, {BF16, 5}, {BF16, 8}, {BF16, 11}, {BF16, 19}, {BF16, 40}} {
 		n := c.n
 		for _, kd := range []int{1, 2, 5, 384, 385, 1000} {
 			w, _ := randWeights(t, r, n, kd, c.dt)
