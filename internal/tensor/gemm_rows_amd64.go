@@ -24,12 +24,21 @@ const gemmRowsMaxCols = 12
 
 // rowsFirst reports whether Linear should try gemmRows before gemmDot for
 // rows rows of dt weights: always for F32 (gemmDot has none), and for BF16
-// when the rows fill their groups of 16 (13–16, 29–32), since a group's
+// when the rows fill their groups of 16 nearly enough, since a group's
 // missing rows cost as much as present ones; otherwise the dot-product
-// kernels are faster (BenchmarkGemmRows: 16×4864×896 125 against 90
-// GFLOP/s, 12×4864×896 46 against 71).
+// kernels are faster. Nearly enough is 13–16 rows of a group for the AVX2
+// set (BenchmarkGemmRows on a Zen 3: 16×4864×896 125 against 90 GFLOP/s,
+// 12×4864×896 46 against 71) and 11–16 for the AVX-512 set, whose 16×8
+// kernel is faster (on a Zen 5 against the AVX2 dot-product kernels, 896×4864
+// weights, 2 threads: 12 rows 203 against 189 GFLOP/s, 10 rows 168 against
+// 173, 8 rows 133 against 142, 6 rows 100 against 173, 17 rows 151 against
+// 179).
 func (k kernels) rowsFirst(dt DType, rows int) bool {
-	return dt != BF16 || rows%gemmRowsGroup == 0 || rows%gemmRowsGroup > gemmRowsGroup-4
+	missing := 4 // rows a group may lack
+	if k.isa == isaAVX512 {
+		missing = 6
+	}
+	return dt != BF16 || rows%gemmRowsGroup == 0 || rows%gemmRowsGroup > gemmRowsGroup-missing
 }
 
 // gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 or BF16 weights

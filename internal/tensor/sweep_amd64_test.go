@@ -99,7 +99,7 @@ func TestAVX512Delegation(t *testing.T) {
 	// BF16 products that fill their groups of 16 stay in the AVX-512 set
 	// (gemmRows' 512-bit BF16 kernel); the others go to the AVX2 set's
 	// dot-product kernels.
-	for rows, want := range map[int]kernels{2: k512, 8: k2, 14: k512, 16: k512, 20: k2, 32: k512, 64: k512} {
+	for rows, want := range map[int]kernels{2: k512, 8: k2, 10: k2, 11: k512, 14: k512, 16: k512, 20: k2, 26: k2, 27: k512, 32: k512, 64: k512} {
 		if got := k512.forLinear(rows, BF16); got != want {
 			t.Errorf("forLinear(%d, BF16) = %v, want %v", rows, got.isa, want.isa)
 		}
