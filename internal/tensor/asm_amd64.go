@@ -200,3 +200,16 @@ func gemmT16x8BF16AVX512(kc int, xt *float32, w *uint16, ldw int, out *float32, 
 //
 //go:noescape
 func gemmT16x12F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)
+
+// gemmDot{8,6,4}x2BF16AVX512 are gemmDot6x2BF16AVX2 (for 8, 6 and 4 input
+// rows) on 512-bit registers: n a positive multiple of 32, each input row
+// split per 32-element block (splitEvenOdd32).
+//
+//go:noescape
+func gemmDot6x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+
+//go:noescape
+func gemmDot8x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+
+//go:noescape
+func gemmDot4x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)

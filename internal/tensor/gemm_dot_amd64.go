@@ -52,25 +52,66 @@ func dotTiles(m int) []dotTile {
 	return tiles
 }
 
-// dotKernel runs the kernel of t's height on weight rows j, j+1 at one depth
-// pass, adding to out (stride ldo) when acc is set and prefetching the pair
-// of rows at pf. An overlapping tile goes through a scratch block so that
-// only its rows past skip are written.
-func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int, pf *uint16) {
-	if t.skip == 0 {
-		if t.rows == 6 {
-			gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
+// dotTilesWide covers m ≥ 4 rows for the AVX-512 kernels: tiles of 8 (the
+// most accumulators the registers hold) and at most two of 6 or 4, exact
+// where the rows allow, else with a last tile overlapping the one before as
+// in dotTiles.
+func dotTilesWide(m int) []dotTile {
+	eights, rest := m/8, m%8
+	if rest == 2 && eights > 0 { // 8 + 2 rows as 6 + 4
+		eights, rest = eights-1, 10
+	}
+	tiles := make([]dotTile, 0, eights+2)
+	for i := range eights {
+		tiles = append(tiles, dotTile{8 * i, 8, 0})
+	}
+	i := 8 * eights
+	switch rest {
+	case 0:
+	case 4, 6:
+		tiles = append(tiles, dotTile{i, rest, 0})
+	case 10:
+		tiles = append(tiles, dotTile{i, 6, 0}, dotTile{i + 6, 4, 0})
+	case 5:
+		if m == 5 {
+			tiles = append(tiles, dotTile{0, 4, 0}, dotTile{1, 4, 3})
 		} else {
-			gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
+			tiles = append(tiles, dotTile{m - 6, 6, 1})
 		}
+	case 7:
+		if m == 7 {
+			tiles = append(tiles, dotTile{0, 4, 0}, dotTile{3, 4, 1})
+		} else {
+			tiles = append(tiles, dotTile{m - 8, 8, 1})
+		}
+	default: // 1 or 3 rows after at least one tile of 8
+		tiles = append(tiles, dotTile{m - 4, 4, 4 - rest})
+	}
+	return tiles
+}
+
+// dotKernel runs the kernel of t's height (of the AVX-512 set when wide) on
+// weight rows j, j+1 at one depth pass, adding to out (stride ldo) when acc
+// is set and prefetching the pair of rows at pf. An overlapping tile goes
+// through a scratch block so that only its rows past skip are written.
+func dotKernel(wide bool, t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []float32, ldo, acc int, pf *uint16) {
+	kernel := gemmDot4x2BF16AVX2
+	switch {
+	case wide && t.rows == 8:
+		kernel = gemmDot8x2BF16AVX512
+	case wide && t.rows == 6:
+		kernel = gemmDot6x2BF16AVX512
+	case wide:
+		kernel = gemmDot4x2BF16AVX512
+	case t.rows == 6:
+		kernel = gemmDot6x2BF16AVX2
+	}
+	if t.skip == 0 {
+		kernel(x, ldx, w, ldw, kc, &out[0], ldo, acc, pf)
 		return
 	}
-	var tmp [12]float32
-	if t.rows == 6 {
-		gemmDot6x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
-	} else {
-		gemmDot4x2BF16AVX2(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
-	}
+	var tmp [16]float32
+	kernel(x, ldx, w, ldw, kc, &tmp[0], 2, 0, pf)
 	for r := t.skip; r < t.rows; r++ {
 		o := out[r*ldo : r*ldo+2]
 		if acc != 0 {
@@ -82,25 +123,50 @@ func dotKernel(t dotTile, x *float32, ldx int, w *uint16, ldw, kc int, out []flo
 	}
 }
 
+// splitEvenOdd32 writes src (a multiple of 32 long) to dst as the AVX-512
+// dot-product kernels read it: each 32-element block as its 16 even-indexed
+// elements followed by its 16 odd-indexed ones.
+func splitEvenOdd32(dst, src []float32) {
+	for i := 0; i+32 <= len(src); i += 32 {
+		d, s := dst[i:i+32:i+32], src[i:i+32:i+32]
+		for e := range 16 {
+			d[e], d[16+e] = s[2*e], s[2*e+1]
+		}
+	}
+}
+
 // gemmDot computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for BF16 weights B stored
 // [n, kd] with the in-place kernels, and reports false, doing nothing, when
 // this kernel set has no such kernel for the product. Workers split the weight
 // rows in pairs; each pair, widened once per tile, meets every tile of input
 // rows while it is in L1.
 func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSource, bias []float32) bool {
-	if k.isa != isaAVX2 || b.dtype != BF16 || !b.trans || m < 4 || m > gemmDotMaxRows || kd < 16 || n < 2 {
+	// The AVX-512 set's kernels take 32 depths a step, the AVX2 set's 16;
+	// the depth past the last whole step is added by gemmDotEdges.
+	wide, step := k.isa == isaAVX512, 16
+	if wide {
+		step = 32
+	}
+	if (k.isa != isaAVX2 && !wide) || b.dtype != BF16 || !b.trans || m < 4 || m > gemmDotMaxRows || kd < step || n < 2 {
 		return false
 	}
-	m16 := kd &^ 15
+	m16 := kd &^ (step - 1)
 	buf := p.getGemmBuf(m*m16, 0)
 	defer p.putGemmBuf(buf)
 	xs := buf.a[:m*m16]
 	p.For(m, 1, func(s, e int) {
 		for r := s; r < e; r++ {
-			splitEvenOdd(xs[r*m16:(r+1)*m16], a[r*kd:r*kd+m16])
+			if wide {
+				splitEvenOdd32(xs[r*m16:(r+1)*m16], a[r*kd:r*kd+m16])
+			} else {
+				splitEvenOdd(xs[r*m16:(r+1)*m16], a[r*kd:r*kd+m16])
+			}
 		}
 	})
 	tiles := dotTiles(m)
+	if wide {
+		tiles = dotTilesWide(m)
+	}
 	ld := b.ld
 	_ = b.u16[(n-1)*ld+kd-1] // every weight the kernels read
 	_ = c[m*n-1]
@@ -146,7 +212,7 @@ func (k kernels) gemmDot(p *Pool, c []float32, m, n, kd int, a []float32, b *bSo
 						case ti > 0 && i%(len(tiles)-1) == ti-1 && nq0+i < nq1:
 							pf = &b.u16[2*(nq0+i)*ld+npc]
 						}
-						dotKernel(t, x, m16, w, ld, kc, c[t.start*n+j:], n, acc, pf)
+						dotKernel(wide, t, x, m16, w, ld, kc, c[t.start*n+j:], n, acc, pf)
 					}
 				}
 			}

@@ -262,3 +262,259 @@ st4:
 	LEAQ (DI)(R8*2), DI
 	VZEROUPPER
 	RET
+
+// AVX-512 versions of the kernels above: 32 depths a step, each input row
+// split into even and odd elements per 32-element block (16 and 16; a last
+// block of 16 is not theirs), one 64-byte load per weight row widened into
+// an even and an odd vector. Each accumulator's two halves are added into
+// Y0–Y11 for the AVX2 kernels' epilogue.
+
+// DOTFOLD adds the upper half of Z to its lower half Y.
+#define DOTFOLD(Z, Y) \
+	VEXTRACTF64X4 $1, Z, Y16; \
+	VADDPS Y16, Y, Y
+
+// DOTSTORE2 sums the accumulators of two input rows (A, B: row r, weight
+// rows 0 and 1; C, D: row r+1) and stores (acc: adds) them at DI and
+// DI + ldo (R8 bytes), leaving DI two rows on.
+#define DOTSTORE2(A, B, C, D, st) \
+	VHADDPS B, A, Y12; \
+	VHADDPS D, C, Y13; \
+	VHADDPS Y13, Y12, Y12; \
+	VEXTRACTF128 $1, Y12, X13; \
+	VADDPS X13, X12, X12; \
+	TESTQ R11, R11; \
+	JZ   st; \
+	VMOVSD (DI), X13; \
+	VMOVHPS (DI)(R8*1), X13, X13; \
+	VADDPS X13, X12, X12; \
+st: \
+	VMOVLPS X12, (DI); \
+	VMOVHPS X12, (DI)(R8*1); \
+	LEAQ (DI)(R8*2), DI
+
+// DOTARGS loads the kernels' arguments: SI the first input row, R9 the
+// fourth, R8 the input stride and R10 the weight stride in bytes, DI the
+// weights, AX the rows to prefetch, CX the depth; Z15 the odd-half mask.
+#define DOTARGS \
+	MOVQ xs+0(FP), SI; \
+	MOVQ pf+64(FP), AX; \
+	MOVQ ldx+8(FP), R8; \
+	MOVQ w+16(FP), DI; \
+	MOVQ ldw+24(FP), R10; \
+	MOVQ n+32(FP), CX; \
+	SHLQ $2, R8; \
+	SHLQ $1, R10; \
+	LEAQ (SI)(R8*2), R9; \
+	ADDQ R8, R9; \
+	VPTERNLOGD $0xff, Z15, Z15, Z15; \
+	VPSLLD $16, Z15, Z15
+
+// DOTWIDEN loads 32 weights of both rows and widens them: even ones into
+// Z16, Z17, odd ones into Z12, Z14.
+#define DOTWIDEN \
+	VMOVDQU32 (DI), Z12; \
+	VMOVDQU32 (DI)(R10*1), Z14; \
+	PREFETCHT1 (AX); \
+	PREFETCHT1 (AX)(R10*1); \
+	VPSLLD $16, Z12, Z16; \
+	VPSLLD $16, Z14, Z17; \
+	VPANDD Z12, Z15, Z12; \
+	VPANDD Z14, Z15, Z14
+
+// DOTROW multiplies one input row's 16 inputs at addr with both widened
+// weight rows (W0, W1) into its accumulators A, B.
+#define DOTROW(addr, W0, W1, A, B) \
+	VMOVUPS addr, Z13; \
+	VFMADD231PS Z13, W0, A; \
+	VFMADD231PS Z13, W1, B
+
+// func gemmDot6x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+// gemmDot6x2BF16AVX2 on 512-bit registers, n a positive multiple of 32, the
+// inputs split per 32-element block (splitEvenOdd32). Prefetches 64 bytes of
+// each row at pf per step.
+TEXT ·gemmDot6x2BF16AVX512(SB), NOSPLIT, $0-72
+	DOTARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+loop:
+	DOTWIDEN
+	DOTROW((SI), Z16, Z17, Z0, Z1)
+	DOTROW((SI)(R8*1), Z16, Z17, Z2, Z3)
+	DOTROW((SI)(R8*2), Z16, Z17, Z4, Z5)
+	DOTROW((R9), Z16, Z17, Z6, Z7)
+	DOTROW((R9)(R8*1), Z16, Z17, Z8, Z9)
+	DOTROW((R9)(R8*2), Z16, Z17, Z10, Z11)
+	DOTROW(64(SI), Z12, Z14, Z0, Z1)
+	DOTROW(64(SI)(R8*1), Z12, Z14, Z2, Z3)
+	DOTROW(64(SI)(R8*2), Z12, Z14, Z4, Z5)
+	DOTROW(64(R9), Z12, Z14, Z6, Z7)
+	DOTROW(64(R9)(R8*1), Z12, Z14, Z8, Z9)
+	DOTROW(64(R9)(R8*2), Z12, Z14, Z10, Z11)
+	ADDQ $128, SI
+	ADDQ $128, R9
+	ADDQ $64, DI
+	ADDQ $64, AX
+	SUBQ $32, CX
+	JNZ  loop
+
+	DOTFOLD(Z0, Y0)
+	DOTFOLD(Z1, Y1)
+	DOTFOLD(Z2, Y2)
+	DOTFOLD(Z3, Y3)
+	DOTFOLD(Z4, Y4)
+	DOTFOLD(Z5, Y5)
+	DOTFOLD(Z6, Y6)
+	DOTFOLD(Z7, Y7)
+	DOTFOLD(Z8, Y8)
+	DOTFOLD(Z9, Y9)
+	DOTFOLD(Z10, Y10)
+	DOTFOLD(Z11, Y11)
+	MOVQ out+40(FP), DI
+	MOVQ ldo+48(FP), R8
+	SHLQ $2, R8
+	MOVQ acc+56(FP), R11
+	DOTSTORE2(Y0, Y1, Y2, Y3, st0)
+	DOTSTORE2(Y4, Y5, Y6, Y7, st1)
+	DOTSTORE2(Y8, Y9, Y10, Y11, st2)
+	VZEROUPPER
+	RET
+
+// func gemmDot4x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+// gemmDot6x2BF16AVX512 for 4 input rows.
+TEXT ·gemmDot4x2BF16AVX512(SB), NOSPLIT, $0-72
+	DOTARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+loop:
+	DOTWIDEN
+	DOTROW((SI), Z16, Z17, Z0, Z1)
+	DOTROW((SI)(R8*1), Z16, Z17, Z2, Z3)
+	DOTROW((SI)(R8*2), Z16, Z17, Z4, Z5)
+	DOTROW((R9), Z16, Z17, Z6, Z7)
+	DOTROW(64(SI), Z12, Z14, Z0, Z1)
+	DOTROW(64(SI)(R8*1), Z12, Z14, Z2, Z3)
+	DOTROW(64(SI)(R8*2), Z12, Z14, Z4, Z5)
+	DOTROW(64(R9), Z12, Z14, Z6, Z7)
+	ADDQ $128, SI
+	ADDQ $128, R9
+	ADDQ $64, DI
+	ADDQ $64, AX
+	SUBQ $32, CX
+	JNZ  loop
+
+	DOTFOLD(Z0, Y0)
+	DOTFOLD(Z1, Y1)
+	DOTFOLD(Z2, Y2)
+	DOTFOLD(Z3, Y3)
+	DOTFOLD(Z4, Y4)
+	DOTFOLD(Z5, Y5)
+	DOTFOLD(Z6, Y6)
+	DOTFOLD(Z7, Y7)
+	MOVQ out+40(FP), DI
+	MOVQ ldo+48(FP), R8
+	SHLQ $2, R8
+	MOVQ acc+56(FP), R11
+	DOTSTORE2(Y0, Y1, Y2, Y3, st0)
+	DOTSTORE2(Y4, Y5, Y6, Y7, st1)
+	VZEROUPPER
+	RET
+
+// func gemmDot8x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+// gemmDot6x2BF16AVX512 for 8 input rows (rows 6 and 7 from R11 = SI + 6
+// rows, their sums in Z24–Z27 while they run, then the epilogue's Y0–Y3).
+TEXT ·gemmDot8x2BF16AVX512(SB), NOSPLIT, $0-72
+	DOTARGS
+	LEAQ (R9)(R8*2), R11
+	ADDQ R8, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+
+loop:
+	DOTWIDEN
+	DOTROW((SI), Z16, Z17, Z0, Z1)
+	DOTROW((SI)(R8*1), Z16, Z17, Z2, Z3)
+	DOTROW((SI)(R8*2), Z16, Z17, Z4, Z5)
+	DOTROW((R9), Z16, Z17, Z6, Z7)
+	DOTROW((R9)(R8*1), Z16, Z17, Z8, Z9)
+	DOTROW((R9)(R8*2), Z16, Z17, Z10, Z11)
+	DOTROW((R11), Z16, Z17, Z24, Z25)
+	DOTROW((R11)(R8*1), Z16, Z17, Z26, Z27)
+	DOTROW(64(SI), Z12, Z14, Z0, Z1)
+	DOTROW(64(SI)(R8*1), Z12, Z14, Z2, Z3)
+	DOTROW(64(SI)(R8*2), Z12, Z14, Z4, Z5)
+	DOTROW(64(R9), Z12, Z14, Z6, Z7)
+	DOTROW(64(R9)(R8*1), Z12, Z14, Z8, Z9)
+	DOTROW(64(R9)(R8*2), Z12, Z14, Z10, Z11)
+	DOTROW(64(R11), Z12, Z14, Z24, Z25)
+	DOTROW(64(R11)(R8*1), Z12, Z14, Z26, Z27)
+	ADDQ $128, SI
+	ADDQ $128, R9
+	ADDQ $128, R11
+	ADDQ $64, DI
+	ADDQ $64, AX
+	SUBQ $32, CX
+	JNZ  loop
+
+	DOTFOLD(Z0, Y0)
+	DOTFOLD(Z1, Y1)
+	DOTFOLD(Z2, Y2)
+	DOTFOLD(Z3, Y3)
+	DOTFOLD(Z4, Y4)
+	DOTFOLD(Z5, Y5)
+	DOTFOLD(Z6, Y6)
+	DOTFOLD(Z7, Y7)
+	DOTFOLD(Z8, Y8)
+	DOTFOLD(Z9, Y9)
+	DOTFOLD(Z10, Y10)
+	DOTFOLD(Z11, Y11)
+	DOTFOLD(Z24, Y24)
+	DOTFOLD(Z25, Y25)
+	DOTFOLD(Z26, Y26)
+	DOTFOLD(Z27, Y27)
+	MOVQ out+40(FP), DI
+	MOVQ ldo+48(FP), R8
+	SHLQ $2, R8
+	MOVQ acc+56(FP), R11
+	DOTSTORE2(Y0, Y1, Y2, Y3, st0)
+	DOTSTORE2(Y4, Y5, Y6, Y7, st1)
+	DOTSTORE2(Y8, Y9, Y10, Y11, st2)
+	VMOVAPS Y24, Y0
+	VMOVAPS Y25, Y1
+	VMOVAPS Y26, Y2
+	VMOVAPS Y27, Y3
+	DOTSTORE2(Y0, Y1, Y2, Y3, st3)
+	VZEROUPPER
+	RET

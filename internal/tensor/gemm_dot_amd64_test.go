@@ -4,35 +4,43 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
 
 // TestDotTiles checks that the tiles of every height the in-place kernels take
-// write each row exactly once, stay inside the matrix and use only the
-// kernels' heights.
+// (dotTiles for the AVX2 kernels, dotTilesWide for the AVX-512 ones) write
+// each row exactly once, stay inside the matrix and use only the kernels'
+// heights.
 func TestDotTiles(t *testing.T) {
-	for m := 4; m <= gemmDotMaxRows; m++ {
-		written := make([]int, m)
-		for _, tile := range dotTiles(m) {
-			if tile.rows != 4 && tile.rows != 6 {
-				t.Errorf("m=%d: tile %+v has no kernel", m, tile)
-			}
-			if tile.start < 0 || tile.start+tile.rows > m || tile.skip < 0 || tile.skip >= tile.rows {
-				t.Errorf("m=%d: tile %+v leaves the matrix", m, tile)
-				continue
-			}
-			for r := tile.start; r < tile.start+tile.rows; r++ {
-				if r >= tile.start+tile.skip {
-					written[r]++
-				} else if written[r] == 0 {
-					t.Errorf("m=%d: tile %+v skips row %d no earlier tile wrote", m, tile, r)
+	for _, c := range []struct {
+		name    string
+		tiles   func(int) []dotTile
+		heights []int
+	}{{"dotTiles", dotTiles, []int{4, 6}}, {"dotTilesWide", dotTilesWide, []int{4, 6, 8}}} {
+		for m := 4; m <= gemmDotMaxRows; m++ {
+			written := make([]int, m)
+			for _, tile := range c.tiles(m) {
+				if !slices.Contains(c.heights, tile.rows) {
+					t.Errorf("%s(%d): tile %+v has no kernel", c.name, m, tile)
+				}
+				if tile.start < 0 || tile.start+tile.rows > m || tile.skip < 0 || tile.skip >= tile.rows {
+					t.Errorf("%s(%d): tile %+v leaves the matrix", c.name, m, tile)
+					continue
+				}
+				for r := tile.start; r < tile.start+tile.rows; r++ {
+					if r >= tile.start+tile.skip {
+						written[r]++
+					} else if written[r] == 0 {
+						t.Errorf("%s(%d): tile %+v skips row %d no earlier tile wrote", c.name, m, tile, r)
+					}
 				}
 			}
-		}
-		for r, n := range written {
-			if n != 1 {
-				t.Errorf("m=%d: row %d written %d times, want once", m, r, n)
+			for r, n := range written {
+				if n != 1 {
+					t.Errorf("%s(%d): row %d written %d times, want once", c.name, m, r, n)
+				}
 			}
 		}
 	}

@@ -23,22 +23,26 @@ const gemmRowsCols = 6
 const gemmRowsMaxCols = 12
 
 // rowsFirst reports whether Linear should try gemmRows before gemmDot for
-// rows rows of dt weights: always for F32 (gemmDot has none), and for BF16
-// when the rows fill their groups of 16 nearly enough, since a group's
-// missing rows cost as much as present ones; otherwise the dot-product
-// kernels are faster. Nearly enough is 13–16 rows of a group for the AVX2
-// set (BenchmarkGemmRows on a Zen 3: 16×4864×896 125 against 90 GFLOP/s,
-// 12×4864×896 46 against 71) and 11–16 for the AVX-512 set, whose 16×8
-// kernel is faster (on a Zen 5 against the AVX2 dot-product kernels, 896×4864
-// weights, 2 threads: 12 rows 203 against 189 GFLOP/s, 10 rows 168 against
-// 173, 8 rows 133 against 142, 6 rows 100 against 173, 17 rows 151 against
-// 179).
+// rows rows of dt weights: always for F32 (gemmDot has none). For BF16, the
+// AVX2 set when the rows fill their groups of 16 nearly enough (13–16 of a
+// group), since a group's missing rows cost as much as present ones, and
+// otherwise its dot-product kernels are faster (BenchmarkGemmRows on a Zen 3:
+// 16×4864×896 125 against 90 GFLOP/s, 12×4864×896 46 against 71). The
+// AVX-512 set for whole groups and past gemmDotMaxRows: its dot-product
+// kernels beat its 16×8 gemmRows kernel at the heights between (on a Zen 5,
+// 2 threads, 4864×896 weights: 12 rows 246 against 161 GFLOP/s, 8 rows 268
+// against 109; 896×4864: 12 rows 193 against 149), and tie with it at 16 rows
+// on the products alone, where the whole 16-sequence decode of a
+// Qwen2.5-0.5B-shaped model ran faster with gemmRows in 6 of 6 interleaved
+// rounds (medians of the last 4: 188 against 167 tok/s).
 func (k kernels) rowsFirst(dt DType, rows int) bool {
-	missing := 4 // rows a group may lack
-	if k.isa == isaAVX512 {
-		missing = 6
+	if dt != BF16 {
+		return true
 	}
-	return dt != BF16 || rows%gemmRowsGroup == 0 || rows%gemmRowsGroup > gemmRowsGroup-missing
+	if k.isa == isaAVX512 {
+		return rows%gemmRowsGroup == 0 || rows > gemmDotMaxRows
+	}
+	return rows%gemmRowsGroup == 0 || rows%gemmRowsGroup > gemmRowsGroup-4
 }
 
 // gemmRows computes c[m×n] = a[m×kd] · Bᵀ (+ bias) for F32 or BF16 weights

@@ -28,25 +28,19 @@ func avx512Kernels() kernels { return kernels{isa: isaAVX512, mr: 12, nr: 32, kc
 const avx512MinRows = gemmRowsMaxRows + 1
 
 // forLinear is the set that runs Linear of rows rows of dt weights for k: k
-// itself, except that the AVX-512 set hands products of more than
-// gemvMaxRows and fewer than avx512MinRows rows to the AVX2 set (its
-// matrix-vector products stay: dotQuads picks the kernel per dtype), unless
-// its own gemmRows kernels take them: F32 weights (gemmT16x6F32AVX512, 1.45×
-// the AVX2 kernel at 16×896×4864 on a Zen 5; up to 8 rows both sets run
-// gemmT8x6F32AVX2) and BF16 products whose rows fill their groups of 16
-// (rowsFirst; gemmT16x8BF16AVX512). The other BF16 products run the AVX2
-// set's dot-product kernels (gemmDot), F16 ones its packed product.
+// itself, except that the AVX-512 set hands F16 products of more than
+// gemvMaxRows and fewer than avx512MinRows rows to the AVX2 set (its packed
+// product; matrix-vector products stay: dotQuads picks the kernel per
+// dtype). F32 and BF16 products of those heights run the AVX-512 set's own
+// in-place kernels: for F32 gemmT16x12F32AVX512 (its 16×6 predecessor ran
+// 16×896×4864 at 1.45× the AVX2 set's kernel on a Zen 5; up to 8 rows both
+// sets run gemmT8x6F32AVX2), for BF16 gemmT16x8BF16AVX512 or the 512-bit
+// dot-product kernels (1.1–2.5× the AVX2 ones), as rowsFirst picks.
 func (k kernels) forLinear(rows int, dt DType) kernels {
-	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows && !k.ownsRows(dt, rows) {
+	if k.isa == isaAVX512 && rows > gemvMaxRows && rows < avx512MinRows && dt != F32 && dt != BF16 {
 		return avx2Kernels()
 	}
 	return k
-}
-
-// ownsRows reports whether the AVX-512 set's gemmRows runs a Linear of rows
-// (more than gemvMaxRows, at most gemmRowsMaxRows) rows of dt weights.
-func (k kernels) ownsRows(dt DType, rows int) bool {
-	return dt == F32 || (dt == BF16 && k.rowsFirst(dt, rows))
 }
 
 // forRowInvariant is the set that runs LinearRowInvariant for k: k itself.

@@ -96,12 +96,20 @@ func TestAVX512Delegation(t *testing.T) {
 			t.Errorf("avx2 forLinear(%d) = %v", tc.rows, got.isa)
 		}
 	}
-	// BF16 products that fill their groups of 16 stay in the AVX-512 set
-	// (gemmRows' 512-bit BF16 kernel); the others go to the AVX2 set's
-	// dot-product kernels.
-	for rows, want := range map[int]kernels{2: k512, 8: k2, 10: k2, 11: k512, 14: k512, 16: k512, 20: k2, 26: k2, 27: k512, 32: k512, 64: k512} {
-		if got := k512.forLinear(rows, BF16); got != want {
-			t.Errorf("forLinear(%d, BF16) = %v, want %v", rows, got.isa, want.isa)
+	// BF16 products stay in the AVX-512 set: its dot-product kernels up to
+	// gemmDotMaxRows rows, gemmRows' 512-bit kernel for whole groups of 16
+	// and above.
+	for _, rows := range []int{2, 5, 8, 14, 16, 20, 24, 25, 32, 64} {
+		if got := k512.forLinear(rows, BF16); got != k512 {
+			t.Errorf("forLinear(%d, BF16) = %v, want avx512", rows, got.isa)
+		}
+		if got, want := k512.rowsFirst(BF16, rows), rows%16 == 0 || rows > gemmDotMaxRows; got != want {
+			t.Errorf("avx512 rowsFirst(BF16, %d) = %v, want %v", rows, got, want)
+		}
+	}
+	for rows, want := range map[int]bool{5: false, 12: false, 13: true, 16: true, 20: false, 29: true, 32: true} {
+		if got := k2.rowsFirst(BF16, rows); got != want {
+			t.Errorf("avx2 rowsFirst(BF16, %d) = %v, want %v", rows, got, want)
 		}
 	}
 	if k512.forRowInvariant() != k512 || k2.forRowInvariant() != k2 {
