@@ -14,8 +14,9 @@ const gemmRowsMaxRows = 32
 // not pay for 8 missing rows.
 const gemmRowsGroup = 16
 
-// gemmRowsCols is how many weight rows (outputs) one F32 kernel call covers
-// (the BF16 kernel covers 4).
+// gemmRowsCols is how many weight rows (outputs) one call of the AVX2 F32
+// kernels covers. The others cover 4 (AVX2 BF16), 8 (AVX-512 BF16; 4 for
+// fewer than 8 outputs) and 12 (AVX-512 F32; 6 for fewer than 12).
 const gemmRowsCols = 6
 
 // gemmRowsMaxCols is the most weight rows any gemmRows kernel covers
