@@ -213,3 +213,10 @@ func gemmDot8x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *floa
 
 //go:noescape
 func gemmDot4x2BF16AVX512(xs *float32, ldx int, w *uint16, ldw, n int, out *float32, ldo, acc int, pf *uint16)
+
+// gemmT8x12F32AVX512 is gemmT8x6F32AVX2 for 12 weight rows on AVX-512's
+// extra registers: out[8·j + r], j < 12, the same sums bit for bit
+// (gemm_rows_amd64.s).
+//
+//go:noescape
+func gemmT8x12F32AVX512(kc int, xt, w *float32, ldw int, out, pf, bias *float32, mode int, c *float32, ldc, rows int)

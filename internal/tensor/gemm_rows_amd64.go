@@ -16,7 +16,8 @@ const gemmRowsGroup = 16
 
 // gemmRowsCols is how many weight rows (outputs) one call of the AVX2 F32
 // kernels covers. The others cover 4 (AVX2 BF16), 8 (AVX-512 BF16; 4 for
-// fewer than 8 outputs) and 12 (AVX-512 F32; 6 for fewer than 12).
+// fewer than 8 outputs) and 12 (AVX-512 F32, 8 or 16 input rows; 6 for
+// fewer than 12 outputs).
 const gemmRowsCols = 6
 
 // gemmRowsMaxCols is the most weight rows any gemmRows kernel covers
@@ -71,7 +72,12 @@ func (k kernels) gemmRows(p *Pool, c []float32, m, n, kd int, a []float32, b *bS
 	var kernel func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int)
 	group, cols := gemmRowsGroup, gemmRowsCols
 	switch {
-	case b.dtype == F32 && m <= 8: // no arithmetic on 8 missing rows
+	case b.dtype == F32 && m <= 8 && k.isa == isaAVX512 && n >= 12: // no arithmetic on 8 missing rows
+		group, cols = 8, 12
+		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
+			gemmT8x12F32AVX512(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
+		}
+	case b.dtype == F32 && m <= 8:
 		group = 8
 		kernel = func(kc int, xt *float32, j, pc int, out *float32, pj, pp int, bias *float32, mode int, cp *float32, rows int) {
 			gemmT8x6F32AVX2(kc, xt, &b.f32[j*ld+pc], ld, out, &b.f32[pj*ld+pp], bias, mode, cp, n, rows)
