@@ -187,9 +187,13 @@ func BenchmarkDecode(b *testing.B) {
 						for i := range batch.Seqs {
 							batch.Seqs[i].Tokens = []int32{PromptToken(DecodeWarmTokens+step+i, vocab)}
 						}
-						if _, err := m.Forward(context.Background(), batch); err != nil {
+						// As the scheduler does: each step's logits
+						// go where the last step's were.
+						out, err := m.Forward(context.Background(), batch)
+						if err != nil {
 							b.Fatal(err)
 						}
+						batch.Out = out
 					}
 					for i := range batch.Seqs {
 						if err := batch.Seqs[i].Cache.Truncate(DecodeWarmTokens); err != nil {

@@ -38,6 +38,22 @@ type Batch struct {
 	// norm) instead of logits: what a decoder used for embeddings needs.
 	// A decoder without an LM head accepts only Hidden batches.
 	Hidden bool
+	// Out, when its capacity holds the result, is where Forward writes it
+	// (and returns Out[:n]) instead of allocating: a caller that consumes
+	// each step's logits before the next passes the last result back, so
+	// that a step of 16 sequences does not allocate and clear 16 rows of
+	// the vocabulary (9.7 MB for Qwen2.5's, 3–4% of the step). The caller
+	// must not read a result it passed as Out once it is overwritten.
+	Out []float32
+}
+
+// OutBuffer returns b.Out resized to n floats when its capacity allows, else
+// a new slice: where a model's Forward puts its result.
+func (b *Batch) OutBuffer(n int) []float32 {
+	if cap(b.Out) >= n {
+		return b.Out[:n]
+	}
+	return make([]float32, n)
 }
 
 // rowsOf is the number of output rows s contributes.

@@ -121,6 +121,10 @@ type Decoder struct {
 	closed  bool
 	active  []*seqJob // owned by the loop goroutine; len mirrored in nActive
 	nActive int
+	// logits is the last step's result, owned by the loop goroutine: every
+	// step consumes its logits before the next, so the next forward pass
+	// writes into the same memory (models.Batch.Out).
+	logits []float32
 
 	steps, stepTokens, stepSeqs, sharedPromptTokens atomic.Uint64
 }
@@ -451,7 +455,7 @@ func (d *Decoder) setActive() {
 // then prompt chunks within what is left of the token budget.
 func (d *Decoder) step() {
 	budget := d.opts.MaxStepTokens
-	batch := &models.Batch{Seqs: make([]models.SeqStep, 0, len(d.active))}
+	batch := &models.Batch{Seqs: make([]models.SeqStep, 0, len(d.active)), Out: d.logits}
 	jobs := make([]*seqJob, 0, len(d.active))
 	chunks := make([]int, 0, len(d.active))
 	for _, j := range d.active {
@@ -510,6 +514,7 @@ func (d *Decoder) step() {
 		d.removeFinished(jobs)
 		return
 	}
+	d.logits = logits
 	off := batch.RowOffsets()
 	endSample := d.tr.child(sctx, "hfserve.sample")
 	defer endSample()

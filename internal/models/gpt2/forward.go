@@ -41,7 +41,7 @@ func (m *Model) Forward(ctx context.Context, b *models.Batch) ([]float32, error)
 		m.block(st, i, x, s)
 	}
 	st.Commit()
-	return m.outputs(st, x, b.Hidden), nil
+	return m.outputs(st, x, b), nil
 }
 
 // scratch holds one forward pass's activations.
@@ -94,18 +94,23 @@ func (m *Model) block(st *models.Step, i int, x []float32, s *scratch) {
 
 // outputs applies ln_f to the rows that produce output and, for logits, the
 // LM head.
-func (m *Model) outputs(st *models.Step, x []float32, hidden bool) []float32 {
+func (m *Model) outputs(st *models.Step, x []float32, b *models.Batch) []float32 {
 	h := m.cfg.HiddenSize
 	rows := len(st.OutRows)
-	sel := make([]float32, rows*h)
+	var sel []float32
+	if b.Hidden {
+		sel = b.OutBuffer(rows * h)
+	} else {
+		sel = make([]float32, rows*h)
+	}
 	for j, r := range st.OutRows {
 		copy(sel[j*h:(j+1)*h], x[r*h:(r+1)*h])
 	}
 	tensor.LayerNorm(sel, sel, m.lnfW, m.lnfB, rows, m.cfg.LayerNormEps)
-	if hidden {
+	if b.Hidden {
 		return sel
 	}
-	logits := make([]float32, rows*m.cfg.VocabSize)
+	logits := b.OutBuffer(rows * m.cfg.VocabSize)
 	if rows > 0 {
 		tensor.Linear(m.pool, logits, sel, rows, m.lmHead, nil)
 	}

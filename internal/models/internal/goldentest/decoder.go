@@ -2,6 +2,8 @@ package goldentest
 
 import (
 	"context"
+	"math"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -25,6 +27,57 @@ func Decoder(t *testing.T, m models.Decoder, g *Golden) {
 	t.Run("greedy", d.greedy)
 	t.Run("ragged_batch", d.ragged)
 	t.Run("chunked_prefill", d.chunked)
+	t.Run("out_buffer", d.outBuffer)
+}
+
+// outBuffer checks Batch.Out: a result that fits is written into it (the
+// same memory comes back) with the same values as without it, logits and
+// hidden states alike; one that does not fit leaves Out alone.
+func (d *decoderCheck) outBuffer(t *testing.T) {
+	ids := d.g.InputIDs[0]
+	for _, hidden := range []bool{false, true} {
+		run := func(out []float32) []float32 {
+			t.Helper()
+			b := &models.Batch{Hidden: hidden, Out: out,
+				Seqs: []models.SeqStep{{Tokens: ids, Cache: d.cache(t), Output: models.OutputAll}}}
+			got, err := d.m.Forward(context.Background(), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		want := run(nil)
+		dirty := func(n int) []float32 {
+			b := make([]float32, n)
+			for i := range b {
+				b[i] = float32(math.NaN())
+			}
+			return b
+		}
+		big := dirty(len(want) + 7)
+		got := run(big[:3])
+		if &got[0] != &big[0] || len(got) != len(want) {
+			t.Errorf("hidden=%v: a result that fits Out was not written into it", hidden)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("hidden=%v: written into Out, the result differs from a fresh one", hidden)
+		}
+		for i, v := range big[len(want):] {
+			if !math.IsNaN(float64(v)) {
+				t.Fatalf("hidden=%v: Out written past the result, at %d", hidden, len(want)+i)
+			}
+		}
+		small := dirty(len(want) - 1)
+		got = run(small)
+		if &got[0] == &small[0] || !slices.Equal(got, want) {
+			t.Errorf("hidden=%v: a result that does not fit Out went into it, or differs", hidden)
+		}
+		for _, v := range small {
+			if !math.IsNaN(float64(v)) {
+				t.Fatalf("hidden=%v: an Out too small for the result was written", hidden)
+			}
+		}
+	}
 }
 
 type decoderCheck struct {
