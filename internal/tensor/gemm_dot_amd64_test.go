@@ -11,25 +11,27 @@ import (
 
 // TestDotTiles checks that the tiles of every height the in-place kernels take
 // (dotTiles for the AVX2 kernels, dotTilesWide for the AVX-512 ones) write
-// each row exactly once, stay inside the matrix and use only the kernels'
-// heights.
+// each row exactly once, stay inside the matrix (and the zero rows past it
+// the wide ones may read) and use only the kernels' heights.
 func TestDotTiles(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		tiles   func(int) []dotTile
 		heights []int
-	}{{"dotTiles", dotTiles, []int{4, 6}}, {"dotTilesWide", dotTilesWide, []int{4, 6, 8}}} {
+		pad     int
+	}{{"dotTiles", dotTiles, []int{4, 6}, 0}, {"dotTilesWide", dotTilesWide, []int{4, 6, 8}, dotPad}} {
 		for m := 4; m <= gemmDotMaxRows; m++ {
 			written := make([]int, m)
 			for _, tile := range c.tiles(m) {
 				if !slices.Contains(c.heights, tile.rows) {
 					t.Errorf("%s(%d): tile %+v has no kernel", c.name, m, tile)
 				}
-				if tile.start < 0 || tile.start+tile.rows > m || tile.skip < 0 || tile.skip >= tile.rows {
+				if tile.start < 0 || tile.skip < 0 || tile.pad < 0 || tile.pad > c.pad || tile.skip+tile.pad >= tile.rows ||
+					tile.start+tile.rows-tile.pad > m || tile.start+tile.rows > m+c.pad || (tile.pad > 0 && tile.start+tile.rows-tile.pad != m) {
 					t.Errorf("%s(%d): tile %+v leaves the matrix", c.name, m, tile)
 					continue
 				}
-				for r := tile.start; r < tile.start+tile.rows; r++ {
+				for r := tile.start; r < tile.start+tile.rows-tile.pad; r++ {
 					if r >= tile.start+tile.skip {
 						written[r]++
 					} else if written[r] == 0 {
