@@ -244,7 +244,11 @@ func (j *job) wait(spin time.Duration) {
 func (j *job) runChunk(start, end int) {
 	defer func() {
 		if r := recover(); r != nil {
-			j.panicked.CompareAndSwap(nil, &r)
+			// The copy escapes to the heap, so it is made only here: with
+			// &r itself every call allocated r (about 2,700 allocations
+			// per token of a Qwen2.5-0.5B-shaped decode).
+			v := r
+			j.panicked.CompareAndSwap(nil, &v)
 		}
 	}()
 	j.fn(start, end)
