@@ -4,22 +4,19 @@
 
 // AVX2 matrix-vector kernels of decoding: four weight rows against one input
 // vector per call, x loaded once for the four rows, two accumulators per row.
-// The 16-bit kernels also prefetch the bytes of the next four rows (the caller
+// The F16 kernel also prefetches the bytes of the next four rows (the caller
 // passes where they start): consecutive rows are consecutive in memory, and
 // four short interleaved streams that hop to a new block every few kilobytes
 // defeat the hardware's stream detection, so without it the first lines of
-// every row miss (measured 25-60% slower). The F16 kernel prefetches to L2
-// (PREFETCHT1): four rows of a matrix 4864 wide are 39 KB, so bringing the
-// next four into L1 as well would evict the current ones. The BF16 kernel
-// prefetches non-temporally (PREFETCHNTA: into L1, marked to leave the
-// caches first): on a Zen 5 the decode of a Qwen2.5-0.5B-shaped BF16 model
-// ran 6% faster than with PREFETCHT1 (12 of 12 interleaved rounds; 3.7%
-// with PREFETCHT0), and each of its matrix shapes streamed 3-11% faster. The
-// F16 kernel measured no better with it. Prefetches never fault, so
-// prefetching past the end of the matrix is harmless.
+// every row miss (measured 25-60% slower). It prefetches to L2 (PREFETCHT1):
+// four rows of a matrix 4864 wide are 39 KB, so bringing the next four into
+// L1 as well would evict the current ones. The BF16 kernel reads its four
+// rows from four long streams instead (see gemv4BF16AVX2). Prefetches never
+// fault, so prefetching past the end of the matrix is harmless.
 
-// Sums the eight accumulators Y0..Y7 (row r in Y(r) and Y(r+4)) into out[0..3].
-#define REDUCE4(outp) \
+// SUM4 sums the eight accumulators Y0..Y7 (row r in Y(r) and Y(r+4)) into
+// the four lanes of X0.
+#define SUM4 \
 	VADDPS Y4, Y0, Y0 \
 	VADDPS Y5, Y1, Y1 \
 	VADDPS Y6, Y2, Y2 \
@@ -28,7 +25,11 @@
 	VHADDPS Y3, Y2, Y2 \
 	VHADDPS Y2, Y0, Y0 \
 	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS X1, X0, X0 \
+	VADDPS X1, X0, X0
+
+// REDUCE4 is SUM4, stored to out[0..3].
+#define REDUCE4(outp) \
+	SUM4 \
 	MOVQ outp, DX \
 	VMOVUPS X0, (DX)
 
@@ -170,13 +171,13 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 	VFMADD231PS Y8, Y13, A1; \
 	VFMADD231PS Y9, Y11, B1
 
-// BF16BLOCK4 is BF16BLOCK2 for the four rows (weights from the row pointers
-// plus off), and prefetches 128 bytes at R10 (non-temporally, see above).
-#define BF16BLOCK4(off) \
+// BF16BLOCKS is BF16BLOCK2 for the four rows: weights at byte offset off of
+// the row pointers, x's split block at byte offset xoff of SI.
+#define BF16BLOCKS(off, xoff) \
+	VMOVUPS xoff(SI), Y8; \
+	VMOVUPS xoff+32(SI), Y9; \
 	BF16BLOCK2(off(DI), off(DI)(R8*1), Y0, Y4, Y1, Y5); \
-	BF16BLOCK2(off(R9), off(R9)(R8*1), Y2, Y6, Y3, Y7); \
-	PREFETCHNTA (R10); \
-	PREFETCHNTA 64(R10)
+	BF16BLOCK2(off(R9), off(R9)(R8*1), Y2, Y6, Y3, Y7)
 
 // BF16MASKED1 adds one row's products of a block whose elements outside
 // the row are masked off: Y14 holds 0xffff in the words of the row's
@@ -192,7 +193,7 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 	VFMADD231PS Y8, Y12, ACCE; \
 	VFMADD231PS Y9, Y10, ACCO
 
-// BF16MASKED4 is BF16BLOCK4 for a block masked as in BF16MASKED1, then steps
+// BF16MASKED4 is BF16BLOCKS for a block masked as in BF16MASKED1, then steps
 // to the next block.
 #define BF16MASKED4 \
 	VMOVUPS (SI), Y8; \
@@ -201,12 +202,9 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 	BF16MASKED1((DI)(R8*1), Y1, Y5); \
 	BF16MASKED1((R9), Y2, Y6); \
 	BF16MASKED1((R9)(R8*1), Y3, Y7); \
-	PREFETCHNTA (R10); \
-	PREFETCHNTA 64(R10); \
 	ADDQ $64, SI; \
 	ADDQ $32, DI; \
-	ADDQ $32, R9; \
-	ADDQ $128, R10
+	ADDQ $32, R9
 
 // DWORDMASK sets Y13 from the word mask Y14: the sign bit of every dword
 // with either word set.
@@ -214,17 +212,31 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 	VPSLLD $16, Y14, Y13; \
 	VPOR Y14, Y13, Y13
 
-// func gemv4BF16AVX2(xs *float32, w *uint16, ldw, blocks, skip, keep, pf, quads int, out *float32)
-// out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4
-// rows q*4+r of w (stride ldw elements),
-// over blocks (≥ 1) blocks of 16 elements that start skip (< 16) elements
-// before w: of the first block the elements from skip on are in the row, of
-// the last the first keep (1 to 16), and elements outside the row are masked
-// off (never loaded past either end of the matrix). The caller picks skip so
-// that the blocks start on a 32-byte boundary: a safetensors file's tensors
-// start 16 bytes past a cache line, and with every other load split across
-// two lines the kernel streamed 34 GB/s instead of 51 on a Zen 5. Prefetches
-// 128·blocks bytes from byte offset pf of w.
+// STREAMAHEAD is how many bytes ahead of where gemv4BF16AVX2 reads each of
+// its four streams it prefetches them: on the Zen 5, 1 KB left down's
+// streams (4864 wide) 5-10% slower than 2 or 4 KB.
+#define STREAMAHEAD 2048
+
+// func gemv4BF16AVX2(xs *float32, w *uint16, stride, step, blocks, skip, keep, quads int, out *float32, outStride, outStep int)
+// out[q*outStep+r*outStride] = Σ_i x[i]·w[q*step+r*stride+i] for the quads
+// (≥ 1) groups of 4 rows q*step+r*stride of w, over blocks (≥ 1) blocks of
+// 16 elements that start skip (< 16) elements before each row: of the first
+// block the elements from skip on are in the row, of the last the first keep
+// (1 to 16), and elements outside the row are masked off (never loaded past
+// either end of the matrix). The caller picks skip so that the blocks start
+// on a 32-byte boundary: a safetensors file's tensors start 16 bytes past a
+// cache line, and with every other load split across two lines the kernel
+// streamed 34 GB/s instead of 51 on a Zen 5.
+//
+// Decoding calls it with step one row and stride a quarter of the matrix:
+// rows q, q+n/4, q+n/2 and q+3n/4 together, so that each of the four rows
+// it reads continues where the same row of the last quad ended and each
+// worker reads four long sequential streams, each prefetched STREAMAHEAD
+// bytes ahead (non-temporally: into L1, marked to leave the caches first).
+// On a Zen 5 that streamed the down projection (896×4864) at 48-56 GB/s
+// instead of 35-42, and lm_head (151936×896) at 60-71 instead of 49-54,
+// than with four consecutive rows a quad and the next quad prefetched
+// front to back.
 //
 // xs is x padded with skip zeros in front and with zeros to whole blocks,
 // each 16-element block split into its even-indexed elements, then its
@@ -234,32 +246,34 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 // are the lanes with the low half cleared, and the even ones the lanes
 // shifted left by 16 — one integer instruction per 8 weights, where
 // zero-extending loads cost two.
-TEXT ·gemv4BF16AVX2(SB), NOSPLIT, $0-72
+TEXT ·gemv4BF16AVX2(SB), NOSPLIT, $0-88
 	MOVQ w+8(FP), R11
-	MOVQ ldw+16(FP), R8
+	MOVQ stride+16(FP), R8
 	SHLQ $1, R8
+	MOVQ step+24(FP), AX
+	SHLQ $1, AX
 	MOVQ quads+56(FP), R13
 	MOVQ out+64(FP), R12
+	MOVQ outStride+72(FP), R10
+	SHLQ $2, R10
 	VPCMPEQD Y15, Y15, Y15
 	VPSLLD $16, Y15, Y15 // 0xffff0000 in every lane
 
 quad:
 	MOVQ xs+0(FP), SI
 	MOVQ R11, DI
-	MOVQ blocks+24(FP), CX
-	MOVQ skip+32(FP), AX
-	MOVQ keep+40(FP), BX
-	MOVQ pf+48(FP), R10
-	ADDQ DI, R10
-	SUBQ AX, DI
-	SUBQ AX, DI
+	MOVQ blocks+32(FP), CX
+	MOVQ skip+40(FP), DX
+	MOVQ keep+48(FP), BX
+	SUBQ DX, DI
+	SUBQ DX, DI
 	LEAQ (DI)(R8*2), R9
 	ZERO8
 
 	// Y14: the words of the first block in the row (index ≥ skip).
 	VMOVDQU wordidx<>(SB), Y12
-	DECQ AX
-	MOVQ AX, X11
+	DECQ DX
+	MOVQ DX, X11
 	VPBROADCASTW X11, Y11
 	VPCMPGTW Y11, Y12, Y14
 	CMPQ CX, $1
@@ -268,17 +282,30 @@ quad:
 	BF16MASKED4
 	SUBQ $2, CX
 	JZ   lastmask
-
-loop:
-	VMOVUPS (SI), Y8
-	VMOVUPS 32(SI), Y9
-	BF16BLOCK4(0)
+	// An odd count of whole blocks: one alone, then pairs.
+	TESTQ $1, CX
+	JZ   pairs
+	BF16BLOCKS(0, 0)
 	ADDQ $64, SI
 	ADDQ $32, DI
 	ADDQ $32, R9
-	ADDQ $128, R10
 	DECQ CX
-	JNZ  loop
+	JZ   lastmask
+
+pairs:
+	// Two blocks, the same sums in the same order as one at a time, and
+	// one prefetch per row for their 64 bytes.
+	BF16BLOCKS(0, 0)
+	BF16BLOCKS(32, 64)
+	PREFETCHNTA STREAMAHEAD(DI)
+	PREFETCHNTA STREAMAHEAD(DI)(R8*1)
+	PREFETCHNTA STREAMAHEAD(R9)
+	PREFETCHNTA STREAMAHEAD(R9)(R8*1)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	ADDQ $64, R9
+	SUBQ $2, CX
+	JNZ  pairs
 
 lastmask:
 	VMOVDQU wordidx<>(SB), Y12
@@ -293,7 +320,18 @@ last:
 	VPAND Y11, Y14, Y14
 	DWORDMASK
 	BF16MASKED4
-	NEXTQUAD(4)
+	SUM4
+	MOVQ R12, DX
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(R10*1)
+	VEXTRACTPS $2, X0, (DX)(R10*2)
+	LEAQ (DX)(R10*2), DX
+	VEXTRACTPS $3, X0, (DX)(R10*1)
+	MOVQ outStep+80(FP), DX
+	LEAQ (R12)(DX*4), R12
+	ADDQ AX, R11
+	DECQ R13
+	JNZ  quad
 	VZEROUPPER
 	RET
 

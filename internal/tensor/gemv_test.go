@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"unsafe"
 )
@@ -109,6 +110,69 @@ func TestGEMVAlignment16(t *testing.T) {
 						ks.linearMulti(nil, x, rows, []Projection{{Dst: dst1, W: m1}, {Dst: dst2, W: m2}})
 						checkClose(t, name+"/multi 1", dst1, want1, scale1, kd)
 						checkClose(t, name+"/multi 2", dst2, want2, scale2, kd)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGEMVStreams runs the matrix-vector products on a pool, so that the
+// workers' claims split every matrix at different quads, for matrices read in
+// streams (BF16 on the AVX2 kernels: rows q + i·n/4 together) and beside ones
+// read in consecutive quads (F32) in one LinearMulti, with biases, row
+// counts with and without rows past the last whole quad, and up to four
+// input rows. Every output must be the same, bit for bit, as the same kernel
+// reading consecutive quads (the sums do not depend on which rows share a
+// call), and close to a float64 reference.
+func TestGEMVStreams(t *testing.T) {
+	p := NewPool(3)
+	defer p.Close()
+	forEachKernelSet(t, func(t *testing.T, ks kernels) {
+		for _, kd := range []int{16, 40, 100, 896} {
+			for _, n := range []int{1, 4, 6, 7, 64, 131, 1001} {
+				for _, rows := range []int{1, 2, 4} {
+					name := fmt.Sprintf("%s/k=%d/n=%d/rows=%d", ks.isa, kd, n, rows)
+					r := newRand(t)
+					w, wide := randWeights(t, r, n, kd, BF16)
+					f, wideF := randWeights(t, r, n+3, kd, F32)
+					bias, biasF := randSlice(r, n), randSlice(r, n+3)
+					x := randSlice(r, rows*kd)
+					dst := make([]float32, rows*n+1)
+					dstF := make([]float32, rows*(n+3)+1)
+					dst[rows*n], dstF[rows*(n+3)] = 7, 7
+					ks.linearMulti(p, x, rows, []Projection{{Dst: dst[:rows*n], W: w, Bias: bias}, {Dst: dstF[:rows*(n+3)], W: f, Bias: biasF}})
+					checkTail(t, name, dst[rows*n:], 7)
+					checkTail(t, name+"/f32", dstF[rows*(n+3):], 7)
+					want, scale := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide[j*kd+p] })
+					for i := range want {
+						want[i] += float64(bias[i%n])
+						scale[i] += math.Abs(float64(bias[i%n]))
+					}
+					checkClose(t, name, dst[:rows*n], want, scale, kd)
+					wantF, scaleF := refProduct(rows, n+3, kd, x, func(p, j int) float32 { return wideF[j*kd+p] })
+					for i := range wantF {
+						wantF[i] += float64(biasF[i%(n+3)])
+						scaleF[i] += math.Abs(float64(biasF[i%(n+3)]))
+					}
+					checkClose(t, name+"/f32", dstF[:rows*(n+3)], wantF, scaleF, kd)
+					// The same kernel over consecutive quads, one call.
+					b := bSource{trans: true, dtype: BF16, u16: w.U16, ld: kd}
+					skip := bf16Skip(&b, 0)
+					split := make([]float32, (skip+kd+15)&^15)
+					for row := range rows {
+						in := gemvX{x: x[row*kd : (row+1)*kd]}
+						if ks.splitsX(BF16) {
+							splitPadded(split, in.x, skip)
+							in.split = split
+						}
+						cons := make([]float32, n)
+						ks.dotRows(cons, in, &b, 0)
+						for j, v := range cons {
+							if got, v := dst[row*n+j], v+bias[j]; math.Float32bits(got) != math.Float32bits(v) {
+								t.Fatalf("%s: row %d output %d: %v in streams, %v in consecutive quads", name, row, j, got, v)
+							}
+						}
 					}
 				}
 			}

@@ -49,6 +49,9 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 	}
 }
 
+// streamQuads has no portable kernel: dotStreams goes row by row.
+func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) bool { return false }
+
 // axpy4 is four axpy calls in the portable set.
 func (k kernels) axpy4(alpha *[4]float32, b []float32, ldb int, y []float32) {
 	for r, a := range alpha {

@@ -248,11 +248,13 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 		}
 		if b.dtype == BF16 {
 			// The whole row in the kernel, in 16-element blocks from a
-			// 32-byte boundary (see splitPadded).
+			// 32-byte boundary (see splitPadded); the quads' rows
+			// consecutive (decoding reads them in streams instead:
+			// streamQuads).
 			skip := bf16Skip(b, off)
 			blocks := (skip + n + 15) / 16
 			_ = x.split[blocks*16-1]
-			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, blocks, skip, skip+n-(blocks-1)*16, pf, quads, &out[0])
+			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, 4*b.ld, blocks, skip, skip+n-(blocks-1)*16, quads, &out[0], 1, 4)
 			return
 		}
 		gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, quads, &out[0])
@@ -262,6 +264,26 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 			}
 		}
 	}
+}
+
+// streamQuads is dotStreams with one kernel call, where the kernel set has
+// a kernel for it (the AVX2 BF16 one); it reports whether it did.
+func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) bool {
+	n := len(x.x)
+	if b.dtype != BF16 || k.vec().isa != isaAVX2 || n == 0 || len(x.split) == 0 {
+		return false
+	}
+	// Every row's blocks start skip elements before it: the same for all
+	// rows when the row stride is a multiple of 16 elements, and 0 (the
+	// blocks start at the row) when it is not (bf16Skip).
+	off := q0 * b.ld
+	skip := bf16Skip(b, off)
+	blocks := (skip + n + 15) / 16
+	_ = x.split[blocks*16-1]
+	_ = b.u16[(q1-1+3*s)*b.ld+n-1] // the last weight read
+	_ = out[q1-1+3*s]
+	gemv4BF16AVX2(&x.split[0], &b.u16[off], s*b.ld, b.ld, blocks, skip, skip+n-(blocks-1)*16, q1-q0, &out[q0], s, 1)
+	return true
 }
 
 // axpy4 adds Σ_r alpha[r]·b[r*ldb : r*ldb+len(y)] to y for r < 4.
