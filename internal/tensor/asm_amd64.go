@@ -109,7 +109,7 @@ func gemv4BF16AVX2(xs *float32, w *uint16, stride, step, blocks, skip, keep, qua
 func gemv4F16AVX2(x *float32, w *uint16, ldw, n, pf, quads int, out *float32)
 
 //go:noescape
-func gemv4F32AVX512(x, w *float32, ldw, head, body, tail, quads int, out *float32)
+func gemv4F32AVX512(x, w *float32, stride, step, head, body, tail, quads int, out *float32, outStride, outStep, pf int)
 
 //go:noescape
 func gemv4BF16AVX512(x *float32, w *uint16, ldw, head, body, tail int, out *float32)

@@ -22,139 +22,24 @@
 	VMOVUPS.Z (R9)(R8*1), K1, Z13
 
 // PREFETCH4NEXT prefetches into L1 the two lines of each of the four rows
-// that the next quad (R10 bytes on) reads where this one reads now. Rows of
-// a few kilobytes each leave the hardware prefetchers little to follow
-// before the next quad's rows start elsewhere; with these, F32 decode of
-// Qwen2.5-0.5B on a Zen 5 ran 26.9 against 25.8 tok/s (5 interleaved pairs,
-// each won) and 23.4 against 21.9 in 4 more (into L2 only: 20.4; two quads
-// ahead: 23.3).
+// BX bytes ahead of where it reads now: in consecutive quads, where the next
+// quad reads. Rows of a few kilobytes each leave the hardware prefetchers
+// little to follow before the next quad's rows start elsewhere; with these,
+// F32 decode of Qwen2.5-0.5B on a Zen 5 ran 26.9 against 25.8 tok/s (5
+// interleaved pairs, each won) and 23.4 against 21.9 in 4 more (into L2
+// only: 20.4; two quads ahead: 23.3). Decoding now reads in streams, 2 KB
+// ahead (gemvStreamAhead).
 #define PREFETCH4NEXT \
-	PREFETCHT0 (DI)(R10*1); \
-	PREFETCHT0 64(DI)(R10*1); \
-	PREFETCHT0 (R9)(R10*1); \
-	PREFETCHT0 64(R9)(R10*1); \
+	PREFETCHT0 (DI)(BX*1); \
+	PREFETCHT0 64(DI)(BX*1); \
+	PREFETCHT0 (R9)(BX*1); \
+	PREFETCHT0 64(R9)(BX*1); \
 	LEAQ (DI)(R8*1), AX; \
-	PREFETCHT0 (AX)(R10*1); \
-	PREFETCHT0 64(AX)(R10*1); \
+	PREFETCHT0 (AX)(BX*1); \
+	PREFETCHT0 64(AX)(BX*1); \
 	LEAQ (R9)(R8*1), AX; \
-	PREFETCHT0 (AX)(R10*1); \
-	PREFETCHT0 64(AX)(R10*1)
-
-// func gemv4F32AVX512(x, w *float32, ldw, head, body, tail, quads int, out *float32)
-// out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4 rows
-// q*4+r of w (stride ldw elements) and i < head+body+tail, x loaded once for
-// all four rows of a quad: head (< 16) and tail (< 16) elements by masked
-// loads, body (a multiple of 16) by whole 64-byte loads between them,
-// prefetching the next quad's rows as it goes (PREFETCH4NEXT). The caller
-// picks head so that the body's loads of the first row start on a cache line
-// (and so those of all four when ldw is a multiple of 16): a safetensors
-// file's tensors start 16 bytes past one, and a 64-byte load across two lines
-// costs two.
-TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-64
-	MOVQ w+8(FP), R11
-	MOVQ ldw+16(FP), R8
-	SHLQ $2, R8
-	MOVQ quads+48(FP), R13
-	MOVQ out+56(FP), R12
-	LEAQ (R8)(R8*1), R10
-	ADDQ R10, R10 // a quad's bytes: the prefetch distance
-
-quad:
-	MOVQ x+0(FP), SI
-	MOVQ R11, DI
-	LEAQ (DI)(R8*2), R9
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ head+24(FP), CX
-	TESTQ CX, CX
-	JZ   body
-	LOADPART4
-	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z1
-	VFMADD231PS Z8, Z12, Z2
-	VFMADD231PS Z8, Z13, Z3
-	SHLQ $2, CX
-	ADDQ CX, SI
-	ADDQ CX, DI
-	ADDQ CX, R9
-
-body:
-	MOVQ body+32(FP), CX
-	CMPQ CX, $32
-	JLT  one
-
-loop2:
-	PREFETCH4NEXT
-	VMOVUPS (SI), Z8
-	VMOVUPS 64(SI), Z9
-	VFMADD231PS (DI), Z8, Z0
-	VFMADD231PS (DI)(R8*1), Z8, Z1
-	VFMADD231PS (R9), Z8, Z2
-	VFMADD231PS (R9)(R8*1), Z8, Z3
-	VFMADD231PS 64(DI), Z9, Z4
-	VFMADD231PS 64(DI)(R8*1), Z9, Z5
-	VFMADD231PS 64(R9), Z9, Z6
-	VFMADD231PS 64(R9)(R8*1), Z9, Z7
-	ADDQ $128, SI
-	ADDQ $128, DI
-	ADDQ $128, R9
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE  loop2
-
-one:
-	TESTQ CX, CX
-	JZ   tail
-	VMOVUPS (SI), Z8
-	VFMADD231PS (DI), Z8, Z0
-	VFMADD231PS (DI)(R8*1), Z8, Z1
-	VFMADD231PS (R9), Z8, Z2
-	VFMADD231PS (R9)(R8*1), Z8, Z3
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R9
-
-tail:
-	MOVQ tail+40(FP), CX
-	TESTQ CX, CX
-	JZ   reduce
-	LOADPART4
-	VFMADD231PS Z8, Z10, Z4
-	VFMADD231PS Z8, Z11, Z5
-	VFMADD231PS Z8, Z12, Z6
-	VFMADD231PS Z8, Z13, Z7
-
-reduce:
-	VADDPS Z4, Z0, Z0
-	VADDPS Z5, Z1, Z1
-	VADDPS Z6, Z2, Z2
-	VADDPS Z7, Z3, Z3
-	VEXTRACTF64X4 $1, Z0, Y4
-	VADDPS Y4, Y0, Y0
-	VEXTRACTF64X4 $1, Z1, Y5
-	VADDPS Y5, Y1, Y1
-	VEXTRACTF64X4 $1, Z2, Y6
-	VADDPS Y6, Y2, Y2
-	VEXTRACTF64X4 $1, Z3, Y7
-	VADDPS Y7, Y3, Y3
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
-	VHADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVUPS X0, (R12)
-	ADDQ $16, R12
-	LEAQ (R11)(R8*4), R11
-	DECQ R13
-	JNZ  quad
-	VZEROUPPER
-	RET
+	PREFETCHT0 (AX)(BX*1); \
+	PREFETCHT0 64(AX)(BX*1)
 
 // WIDENBF16 loads 16 bfloat16 weights from src into the float32 lanes of dst
 // (a bfloat16 is the high half of a float32); WIDENF16 likewise for float16.
@@ -394,5 +279,132 @@ loop:
 	JNZ  loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func gemv4F32AVX512(x, w *float32, stride, step, head, body, tail, quads int, out *float32, outStride, outStep, pf int)
+// out[q*outStep+r*outStride] = Σ_i x[i]·w[q*step+r*stride+i] for the quads
+// (≥ 1) groups of 4 rows q*step+r*stride of w and i < head+body+tail, x
+// loaded once for all four rows of a quad: head (< 16) and tail (< 16)
+// elements by masked loads, body (a multiple of 16) by whole 64-byte loads
+// between them, prefetching each row pf bytes ahead as it goes (PREFETCH4NEXT).
+// The caller picks head so that the body's loads of the first row start on a
+// cache line (and so those of all four when stride and step are multiples
+// of 16): a safetensors file's tensors start 16 bytes past one, and a 64-byte
+// load across two lines costs two. Decoding reads a matrix in streams (step
+// one row, stride a quarter of the matrix; see gemv4BF16AVX2), where the
+// next quad's rows continue the current ones.
+TEXT ·gemv4F32AVX512(SB), NOSPLIT, $0-96
+	MOVQ w+8(FP), R11
+	MOVQ stride+16(FP), R8
+	SHLQ $2, R8
+	MOVQ step+24(FP), R10
+	SHLQ $2, R10
+	MOVQ quads+56(FP), R13
+	MOVQ out+64(FP), R12
+	MOVQ pf+88(FP), BX
+
+quad:
+	MOVQ x+0(FP), SI
+	MOVQ R11, DI
+	LEAQ (DI)(R8*2), R9
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ head+32(FP), CX
+	TESTQ CX, CX
+	JZ   body
+	LOADPART4
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z8, Z11, Z1
+	VFMADD231PS Z8, Z12, Z2
+	VFMADD231PS Z8, Z13, Z3
+	SHLQ $2, CX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R9
+
+body:
+	MOVQ body+40(FP), CX
+	CMPQ CX, $32
+	JLT  one
+
+loop2:
+	PREFETCH4NEXT
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI)(R8*1), Z8, Z1
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R9)(R8*1), Z8, Z3
+	VFMADD231PS 64(DI), Z9, Z4
+	VFMADD231PS 64(DI)(R8*1), Z9, Z5
+	VFMADD231PS 64(R9), Z9, Z6
+	VFMADD231PS 64(R9)(R8*1), Z9, Z7
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, R9
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  loop2
+
+one:
+	TESTQ CX, CX
+	JZ   tail
+	VMOVUPS (SI), Z8
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI)(R8*1), Z8, Z1
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R9)(R8*1), Z8, Z3
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R9
+
+tail:
+	MOVQ tail+48(FP), CX
+	TESTQ CX, CX
+	JZ   reduce
+	LOADPART4
+	VFMADD231PS Z8, Z10, Z4
+	VFMADD231PS Z8, Z11, Z5
+	VFMADD231PS Z8, Z12, Z6
+	VFMADD231PS Z8, Z13, Z7
+
+reduce:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VEXTRACTF64X4 $1, Z0, Y4
+	VADDPS Y4, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y5
+	VADDPS Y5, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y6
+	VADDPS Y6, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y7
+	VADDPS Y7, Y3, Y3
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	MOVQ outStride+72(FP), CX
+	SHLQ $2, CX
+	MOVQ R12, DX
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(CX*1)
+	VEXTRACTPS $2, X0, (DX)(CX*2)
+	LEAQ (DX)(CX*2), DX
+	VEXTRACTPS $3, X0, (DX)(CX*1)
+	MOVQ outStep+80(FP), DX
+	LEAQ (R12)(DX*4), R12
+	ADDQ R10, R11
+	DECQ R13
+	JNZ  quad
 	VZEROUPPER
 	RET

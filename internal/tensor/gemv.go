@@ -18,6 +18,13 @@ const gemvBlockBytes = 128 << 10
 // stream a few tens of kilobytes between two claims.
 const gemvGrainRows = 64
 
+// gemvStreamAhead is how many bytes ahead of where it reads them the AVX-512
+// F32 kernel prefetches its four streams (STREAMAHEAD in gemv_amd64.s is the
+// BF16 kernel's): on a Zen 5 the F32 decode's products in streams ran 1.03–1.2×
+// faster 2 KB ahead than in consecutive quads (3 of 3 rounds), and 1–3 KB
+// ahead were alike, 4 and 8 KB slower.
+const gemvStreamAhead = 2048
+
 // gemvPrefetchQuads is how far ahead, in groups of four weight rows, the F16
 // kernel prefetches: one group is 7 KB of a 896-wide matrix, enough to cover
 // the memory latency at full bandwidth.
@@ -116,12 +123,21 @@ type gemvX struct {
 func (k kernels) splitsX(dt DType) bool { return k.vec().isa == isaAVX2 && dt == BF16 }
 
 // streams reports whether the kernel set reads a matrix of dtype in streams
-// (see dotStreams) rather than in consecutive quads: the AVX2 BF16 kernel,
-// whose 4 rows a quad come from four places a quarter of the matrix apart.
-// Each worker then reads four long sequential streams, not 4 rows side by
-// side that end every few kilobytes, which the prefetchers follow better:
-// on a Zen 5 the decode's products streamed 1.1–1.4× faster.
-func (k kernels) streams(dt DType) bool { return k.splitsX(dt) }
+// (see dotStreams) rather than in consecutive quads: the AVX2 BF16 kernel
+// and the AVX-512 F32 one, whose 4 rows a quad come from four places a
+// quarter of the matrix apart. Each worker then reads four long sequential
+// streams, not 4 rows side by side that end every few kilobytes, which the
+// prefetchers follow better: on a Zen 5 the BF16 decode's products streamed
+// 1.1–1.4× faster.
+func (k kernels) streams(dt DType) bool {
+	switch dt {
+	case BF16:
+		return k.splitsX(dt)
+	case F32:
+		return k.isa == isaAVX512
+	}
+	return false
+}
 
 // bf16Skip is how many elements before B's element off the 32-byte boundary
 // at or before it lies (0 to 15): the split kernel's blocks start there.

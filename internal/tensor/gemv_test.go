@@ -156,21 +156,30 @@ func TestGEMVStreams(t *testing.T) {
 						scaleF[i] += math.Abs(float64(biasF[i%(n+3)]))
 					}
 					checkClose(t, name+"/f32", dstF[:rows*(n+3)], wantF, scaleF, kd)
-					// The same kernel over consecutive quads, one call.
-					b := bSource{trans: true, dtype: BF16, u16: w.U16, ld: kd}
-					skip := bf16Skip(&b, 0)
-					split := make([]float32, (skip+kd+15)&^15)
-					for row := range rows {
-						in := gemvX{x: x[row*kd : (row+1)*kd]}
-						if ks.splitsX(BF16) {
-							splitPadded(split, in.x, skip)
-							in.split = split
-						}
-						cons := make([]float32, n)
-						ks.dotRows(cons, in, &b, 0)
-						for j, v := range cons {
-							if got, v := dst[row*n+j], v+bias[j]; math.Float32bits(got) != math.Float32bits(v) {
-								t.Fatalf("%s: row %d output %d: %v in streams, %v in consecutive quads", name, row, j, got, v)
+					// The same kernels over consecutive quads, one call.
+					for _, c := range []struct {
+						b    bSource
+						dst  []float32
+						bias []float32
+					}{
+						{bSource{trans: true, dtype: BF16, u16: w.U16, ld: kd}, dst, bias},
+						{bSource{trans: true, dtype: F32, f32: f.F32, ld: kd}, dstF, biasF},
+					} {
+						nc := len(c.bias)
+						skip := bf16Skip(&c.b, 0)
+						split := make([]float32, (skip+kd+15)&^15)
+						for row := range rows {
+							in := gemvX{x: x[row*kd : (row+1)*kd]}
+							if ks.splitsX(c.b.dtype) {
+								splitPadded(split, in.x, skip)
+								in.split = split
+							}
+							cons := make([]float32, nc)
+							ks.dotRows(cons, in, &c.b, 0)
+							for j, v := range cons {
+								if got, v := c.dst[row*nc+j], v+c.bias[j]; math.Float32bits(got) != math.Float32bits(v) {
+									t.Fatalf("%s/%s: row %d output %d: %v in streams, %v in consecutive quads", name, c.b.dtype, row, j, got, v)
+								}
 							}
 						}
 					}

@@ -212,7 +212,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 				head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
 			}
 			body := (n - head) &^ 15
-			gemv4F32AVX512(xp, &b.f32[off], b.ld, head, body, n-head-body, quads, &out[0])
+			gemv4F32AVX512(xp, &b.f32[off], b.ld, 4*b.ld, head, body, n-head-body, quads, &out[0], 1, 4, 16*b.ld)
 			return
 		}
 		// The whole row in the kernel, its vector loads from a 32-byte
@@ -267,10 +267,28 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 }
 
 // streamQuads is dotStreams with one kernel call, where the kernel set has
-// a kernel for it (the AVX2 BF16 one); it reports whether it did.
+// a kernel for it (the AVX2 BF16 one, the AVX-512 F32 one); it reports
+// whether it did.
 func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) bool {
 	n := len(x.x)
-	if b.dtype != BF16 || k.vec().isa != isaAVX2 || n == 0 || len(x.split) == 0 {
+	if n == 0 {
+		return false
+	}
+	if b.dtype == F32 && k.isa == isaAVX512 {
+		// As in dotQuads: the body's loads from a cache line of every
+		// row when the row stride allows it.
+		off := q0 * b.ld
+		_ = b.f32[(q1-1+3*s)*b.ld+n-1] // the last weight read
+		_ = out[q1-1+3*s]
+		head := 0
+		if b.ld%16 == 0 {
+			head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
+		}
+		body := (n - head) &^ 15
+		gemv4F32AVX512(&x.x[0], &b.f32[off], s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, gemvStreamAhead)
+		return true
+	}
+	if b.dtype != BF16 || k.vec().isa != isaAVX2 || len(x.split) == 0 {
 		return false
 	}
 	// Every row's blocks start skip elements before it: the same for all
