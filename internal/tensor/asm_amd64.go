@@ -100,7 +100,7 @@ func swigluAVX2(dst, gate, up *float32, n int)
 // splitPadded), whole rows, and where a quad's rows and outputs lie.
 
 //go:noescape
-func gemv4F32AVX2(x, w *float32, ldw, head, n, tail, quads int, out *float32)
+func gemv4F32AVX2(x, w *float32, stride, step, head, n, tail, quads int, out *float32, outStride, outStep, ahead int)
 
 //go:noescape
 func gemv4BF16AVX2(xs *float32, w *uint16, stride, step, blocks, skip, keep, quads int, out *float32, outStride, outStep int)

@@ -124,7 +124,7 @@ func (k kernels) splitsX(dt DType) bool { return k.vec().isa == isaAVX2 && dt ==
 
 // streams reports whether the kernel set reads a matrix of dtype in streams
 // (see dotStreams) rather than in consecutive quads: the AVX2 BF16 kernel
-// and the AVX-512 F32 one, whose 4 rows a quad come from four places a
+// and the F32 ones, whose 4 rows a quad come from four places a
 // quarter of the matrix apart. Each worker then reads four long sequential
 // streams, not 4 rows side by side that end every few kilobytes, which the
 // prefetchers follow better: on a Zen 5 the BF16 decode's products streamed
@@ -134,7 +134,7 @@ func (k kernels) streams(dt DType) bool {
 	case BF16:
 		return k.splitsX(dt)
 	case F32:
-		return k.isa == isaAVX512
+		return k.isa == isaAVX512 || k.isa == isaAVX2
 	}
 	return false
 }

@@ -14,6 +14,11 @@
 // rows from four long streams instead (see gemv4BF16AVX2). Prefetches never
 // fault, so prefetching past the end of the matrix is harmless.
 
+// STREAMAHEAD is how many bytes ahead of where they read it the BF16 and F32
+// kernels prefetch each of their four streams: on the Zen 5, 1 KB left the
+// BF16 down projection's streams (4864 wide) 5-10% slower than 2 or 4 KB.
+#define STREAMAHEAD 2048
+
 // SUM4 sums the eight accumulators Y0..Y7 (row r in Y(r) and Y(r+4)) into
 // the four lanes of X0.
 #define SUM4 \
@@ -70,30 +75,62 @@
 	ADDQ $4, DI; \
 	ADDQ $4, R9
 
-// func gemv4F32AVX2(x, w *float32, ldw, head, n, tail, quads int, out *float32)
-// out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4
-// rows q*4+r of w (stride ldw elements) over
-// head + n + tail elements, n a multiple of 16: the first head and the last
-// tail elements one at a time, the n between them 16 at a time. The caller
-// picks head so that the vector loads start on a 32-byte boundary of w: a
-// safetensors file aligns its data to 8 bytes only, and with every other
-// 32-byte load split across two cache lines the decode of an F32 model ran
-// about 6% slower than from the same file padded to alignment. No
-// prefetching: at four bytes a weight the rows are long enough for the
-// hardware's streams, and prefetching the next rows, even into L2 only,
-// measured 5-10% slower.
-TEXT ·gemv4F32AVX2(SB), NOSPLIT, $0-64
+// STOREOUT4 stores the sums in X0 to out[r*outStride] for r < 4 (R12 the
+// outputs, R10 outStride in bytes) and steps R12 on by outStep elements.
+#define STOREOUT4(outStep) \
+	MOVQ R12, DX \
+	VMOVSS X0, (DX) \
+	VEXTRACTPS $1, X0, (DX)(R10*1) \
+	VEXTRACTPS $2, X0, (DX)(R10*2) \
+	LEAQ (DX)(R10*2), DX \
+	VEXTRACTPS $3, X0, (DX)(R10*1) \
+	MOVQ outStep, DX \
+	LEAQ (R12)(DX*4), R12
+
+// F32BLOCK4 adds one 16-element block of the four rows to Y0–Y7.
+#define F32BLOCK4 \
+	VMOVUPS (SI), Y8 \
+	VMOVUPS 32(SI), Y9 \
+	VFMADD231PS (DI), Y8, Y0 \
+	VFMADD231PS (DI)(R8*1), Y8, Y1 \
+	VFMADD231PS (R9), Y8, Y2 \
+	VFMADD231PS (R9)(R8*1), Y8, Y3 \
+	VFMADD231PS 32(DI), Y9, Y4 \
+	VFMADD231PS 32(DI)(R8*1), Y9, Y5 \
+	VFMADD231PS 32(R9), Y9, Y6 \
+	VFMADD231PS 32(R9)(R8*1), Y9, Y7 \
+	ADDQ $64, SI \
+	ADDQ $64, DI \
+	ADDQ $64, R9
+
+// func gemv4F32AVX2(x, w *float32, stride, step, head, n, tail, quads int, out *float32, outStride, outStep, ahead int)
+// out[q*outStep+r*outStride] = Σ_i x[i]·w[q*step+r*stride+i] for the quads
+// (≥ 1) groups of 4 rows q*step+r*stride of w over head + n + tail
+// elements, n a multiple of 16: the first head and the last tail elements
+// one at a time, the n between them 16 at a time. The caller picks head so
+// that the vector loads start on a 32-byte boundary of w: a safetensors file
+// aligns its data to 8 bytes only, and with every other 32-byte load split
+// across two cache lines the decode of an F32 model ran about 6% slower than
+// from the same file padded to alignment. With ahead ≠ 0, each row is prefetched
+// STREAMAHEAD bytes ahead of where it is read: decoding reads a matrix in
+// streams (step one row, stride a quarter of the matrix; see gemv4BF16AVX2).
+// Without, nothing is prefetched: with four consecutive rows a quad,
+// prefetching the next rows, even into L2 only, measured 5-10% slower than
+// the hardware's streams.
+TEXT ·gemv4F32AVX2(SB), NOSPLIT, $0-96
 	MOVQ w+8(FP), R11
-	MOVQ ldw+16(FP), R8
+	MOVQ stride+16(FP), R8
 	SHLQ $2, R8
-	MOVQ quads+48(FP), R13
-	MOVQ out+56(FP), R12
+	MOVQ quads+56(FP), R13
+	MOVQ out+64(FP), R12
+	MOVQ outStride+72(FP), R10
+	SHLQ $2, R10
 
 quad:
 	MOVQ x+0(FP), SI
 	MOVQ R11, DI
-	MOVQ head+24(FP), BX
-	MOVQ n+32(FP), CX
+	MOVQ head+32(FP), BX
+	MOVQ n+40(FP), CX
 	LEAQ (DI)(R8*2), R9
 	ZERO8
 	// The head goes to lane 0 of Y0–Y3 (a VEX scalar op clears the
@@ -108,26 +145,26 @@ f32head:
 f32body:
 	TESTQ CX, CX
 	JZ   f32tail
+	CMPQ ahead+88(FP), $0
+	JNE  aheadloop
 loop:
-	VMOVUPS (SI), Y8
-	VMOVUPS 32(SI), Y9
-	VFMADD231PS (DI), Y8, Y0
-	VFMADD231PS (DI)(R8*1), Y8, Y1
-	VFMADD231PS (R9), Y8, Y2
-	VFMADD231PS (R9)(R8*1), Y8, Y3
-	VFMADD231PS 32(DI), Y9, Y4
-	VFMADD231PS 32(DI)(R8*1), Y9, Y5
-	VFMADD231PS 32(R9), Y9, Y6
-	VFMADD231PS 32(R9)(R8*1), Y9, Y7
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R9
+	F32BLOCK4
 	SUBQ $16, CX
 	JNZ  loop
+	JMP  f32tail
+
+aheadloop:
+	PREFETCHT0 STREAMAHEAD(DI)
+	PREFETCHT0 STREAMAHEAD(DI)(R8*1)
+	PREFETCHT0 STREAMAHEAD(R9)
+	PREFETCHT0 STREAMAHEAD(R9)(R8*1)
+	F32BLOCK4
+	SUBQ $16, CX
+	JNZ  aheadloop
 
 f32tail:
 	// The tail sums in lane 0 of Y10–Y13, added whole to Y4–Y7.
-	MOVQ tail+40(FP), BX
+	MOVQ tail+48(FP), BX
 	TESTQ BX, BX
 	JZ   f32done
 	VXORPS Y10, Y10, Y10
@@ -144,7 +181,12 @@ f32tailloop:
 	VADDPS Y13, Y7, Y7
 
 f32done:
-	NEXTQUAD(4)
+	SUM4
+	STOREOUT4(outStep+80(FP))
+	MOVQ step+24(FP), DX
+	LEAQ (R11)(DX*4), R11
+	DECQ R13
+	JNZ  quad
 	VZEROUPPER
 	RET
 
@@ -212,10 +254,6 @@ GLOBL wordidx<>(SB), RODATA|NOPTR, $32
 	VPSLLD $16, Y14, Y13; \
 	VPOR Y14, Y13, Y13
 
-// STREAMAHEAD is how many bytes ahead of where gemv4BF16AVX2 reads each of
-// its four streams it prefetches them: on the Zen 5, 1 KB left down's
-// streams (4864 wide) 5-10% slower than 2 or 4 KB.
-#define STREAMAHEAD 2048
 
 // func gemv4BF16AVX2(xs *float32, w *uint16, stride, step, blocks, skip, keep, quads int, out *float32, outStride, outStep int)
 // out[q*outStep+r*outStride] = Σ_i x[i]·w[q*step+r*stride+i] for the quads

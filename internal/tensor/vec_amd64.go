@@ -223,7 +223,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 			head = min(n, int((32-uintptr(unsafe.Pointer(&b.f32[off]))%32)%32/4))
 		}
 		body := (n - head) &^ 15
-		gemv4F32AVX2(xp, &b.f32[off], b.ld, head, body, n-head-body, quads, &out[0])
+		gemv4F32AVX2(xp, &b.f32[off], b.ld, 4*b.ld, head, body, n-head-body, quads, &out[0], 1, 4, 0)
 		return
 	case BF16, F16:
 		_ = b.u16[last]
@@ -267,12 +267,26 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 }
 
 // streamQuads is dotStreams with one kernel call, where the kernel set has
-// a kernel for it (the AVX2 BF16 one, the AVX-512 F32 one); it reports
-// whether it did.
+// a kernel for it (the AVX2 BF16 one, the F32 ones); it reports whether it
+// did.
 func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) bool {
 	n := len(x.x)
 	if n == 0 {
 		return false
+	}
+	if b.dtype == F32 && k.isa == isaAVX2 {
+		// As in dotQuads: the vector loads from a 32-byte boundary of
+		// every row when the row stride allows it.
+		off := q0 * b.ld
+		_ = b.f32[(q1-1+3*s)*b.ld+n-1] // the last weight read
+		_ = out[q1-1+3*s]
+		head := 0
+		if b.ld%8 == 0 {
+			head = min(n, int((32-uintptr(unsafe.Pointer(&b.f32[off]))%32)%32/4))
+		}
+		body := (n - head) &^ 15
+		gemv4F32AVX2(&x.x[0], &b.f32[off], s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, 1)
+		return true
 	}
 	if b.dtype == F32 && k.isa == isaAVX512 {
 		// As in dotQuads: the body's loads from a cache line of every
