@@ -94,10 +94,10 @@ func siluAVX2(dst, x *float32, n int)
 func swigluAVX2(dst, gate, up *float32, n int)
 
 // gemv4*AVX2 are the matrix-vector kernels (gemv_amd64.s): quads groups of
-// four rows of w against x; the F16 one prefetches the bytes from byte
-// offset pf of w on and takes n a positive multiple of 16. The BF16 one takes
-// x padded and split into even and odd elements per 16-element block (see
-// splitPadded), whole rows, and where a quad's rows and outputs lie.
+// four rows of w against x, the quads' rows and outputs where stride, step,
+// outStride and outStep put them. The F16 one takes n a positive multiple of
+// 16; the BF16 one x padded and split into even and odd elements per
+// 16-element block (see splitPadded) and whole rows.
 
 //go:noescape
 func gemv4F32AVX2(x, w *float32, stride, step, head, n, tail, quads int, out *float32, outStride, outStep, ahead int)
@@ -106,7 +106,7 @@ func gemv4F32AVX2(x, w *float32, stride, step, head, n, tail, quads int, out *fl
 func gemv4BF16AVX2(xs *float32, w *uint16, stride, step, blocks, skip, keep, quads int, out *float32, outStride, outStep int)
 
 //go:noescape
-func gemv4F16AVX2(x *float32, w *uint16, ldw, n, pf, quads int, out *float32)
+func gemv4F16AVX2(x *float32, w *uint16, stride, step, n, quads int, out *float32, outStride, outStep int)
 
 //go:noescape
 func gemv4F32AVX512(x, w *float32, stride, step, head, body, tail, quads int, out *float32, outStride, outStep, pf int)

@@ -25,11 +25,6 @@ const gemvGrainRows = 64
 // ahead were alike, 4 and 8 KB slower.
 const gemvStreamAhead = 2048
 
-// gemvPrefetchQuads is how far ahead, in groups of four weight rows, the F16
-// kernel prefetches: one group is 7 KB of a 896-wide matrix, enough to cover
-// the memory latency at full bandwidth.
-const gemvPrefetchQuads = 1
-
 // Projection is one of the products of LinearMulti: Dst[rows × W.Rows] =
 // x · Wᵀ, plus Bias[W.Rows] on every row when Bias is not nil.
 type Projection struct {
@@ -123,16 +118,16 @@ type gemvX struct {
 func (k kernels) splitsX(dt DType) bool { return k.vec().isa == isaAVX2 && dt == BF16 }
 
 // streams reports whether the kernel set reads a matrix of dtype in streams
-// (see dotStreams) rather than in consecutive quads: the AVX2 BF16 kernel
-// and the F32 ones, whose 4 rows a quad come from four places a
+// (see dotStreams) rather than in consecutive quads: the AVX2 16-bit
+// kernels and the F32 ones, whose 4 rows a quad come from four places a
 // quarter of the matrix apart. Each worker then reads four long sequential
 // streams, not 4 rows side by side that end every few kilobytes, which the
 // prefetchers follow better: on a Zen 5 the BF16 decode's products streamed
 // 1.1–1.4× faster.
 func (k kernels) streams(dt DType) bool {
 	switch dt {
-	case BF16:
-		return k.splitsX(dt)
+	case BF16, F16:
+		return k.vec().isa == isaAVX2
 	case F32:
 		return k.isa == isaAVX512 || k.isa == isaAVX2
 	}

@@ -32,22 +32,29 @@
 	VEXTRACTF128 $1, Y0, X1 \
 	VADDPS X1, X0, X0
 
-// REDUCE4 is SUM4, stored to out[0..3].
-#define REDUCE4(outp) \
-	SUM4 \
-	MOVQ outp, DX \
-	VMOVUPS X0, (DX)
+// STOREOUT4 stores the sums in X0 to out[r*outStride] for r < 4 (R12 the
+// outputs, R10 outStride in bytes) and steps R12 on by outStep elements.
+#define STOREOUT4(outStep) \
+	MOVQ R12, DX \
+	VMOVSS X0, (DX) \
+	VEXTRACTPS $1, X0, (DX)(R10*1) \
+	VEXTRACTPS $2, X0, (DX)(R10*2) \
+	LEAQ (DX)(R10*2), DX \
+	VEXTRACTPS $3, X0, (DX)(R10*1) \
+	MOVQ outStep, DX \
+	LEAQ (R12)(DX*4), R12
 
-// NEXTQUAD stores the four sums of a call's current quad at R12 (REDUCE4),
-// steps R12 to the next quad's outputs and the row pointer R11 to its rows
-// (4 rows of R8 bytes), and jumps back to quad while R13 counts quads left.
-// A call takes a worker's whole run of quads: the Go side's bounds checks and
-// alignment arithmetic once per call, not once per quad (11% of a BF16 decode
-// step's time when it was per quad of a 896-wide matrix).
-#define NEXTQUAD(rows) \
-	REDUCE4(R12) \
-	ADDQ $16, R12 \
-	LEAQ (R11)(R8*rows), R11 \
+// NEXTQUAD stores the four sums of a call's current quad (SUM4, STOREOUT4),
+// steps the row pointer R11 on by step elements of size bytes to the next
+// quad's first row, and jumps back to quad while R13 counts quads left. A
+// call takes a worker's whole run of quads: the Go side's bounds checks and
+// alignment arithmetic once per call, not once per quad (11% of a BF16
+// decode step's time when it was per quad of a 896-wide matrix).
+#define NEXTQUAD(outStep, step, size) \
+	SUM4 \
+	STOREOUT4(outStep) \
+	MOVQ step, DX \
+	LEAQ (R11)(DX*size), R11 \
 	DECQ R13 \
 	JNZ  quad
 
@@ -74,18 +81,6 @@
 	ADDQ $4, SI; \
 	ADDQ $4, DI; \
 	ADDQ $4, R9
-
-// STOREOUT4 stores the sums in X0 to out[r*outStride] for r < 4 (R12 the
-// outputs, R10 outStride in bytes) and steps R12 on by outStep elements.
-#define STOREOUT4(outStep) \
-	MOVQ R12, DX \
-	VMOVSS X0, (DX) \
-	VEXTRACTPS $1, X0, (DX)(R10*1) \
-	VEXTRACTPS $2, X0, (DX)(R10*2) \
-	LEAQ (DX)(R10*2), DX \
-	VEXTRACTPS $3, X0, (DX)(R10*1) \
-	MOVQ outStep, DX \
-	LEAQ (R12)(DX*4), R12
 
 // F32BLOCK4 adds one 16-element block of the four rows to Y0–Y7.
 #define F32BLOCK4 \
@@ -181,12 +176,7 @@ f32tailloop:
 	VADDPS Y13, Y7, Y7
 
 f32done:
-	SUM4
-	STOREOUT4(outStep+80(FP))
-	MOVQ step+24(FP), DX
-	LEAQ (R11)(DX*4), R11
-	DECQ R13
-	JNZ  quad
+	NEXTQUAD(outStep+80(FP), step+24(FP), 4)
 	VZEROUPPER
 	RET
 
@@ -288,8 +278,6 @@ TEXT ·gemv4BF16AVX2(SB), NOSPLIT, $0-88
 	MOVQ w+8(FP), R11
 	MOVQ stride+16(FP), R8
 	SHLQ $1, R8
-	MOVQ step+24(FP), AX
-	SHLQ $1, AX
 	MOVQ quads+56(FP), R13
 	MOVQ out+64(FP), R12
 	MOVQ outStride+72(FP), R10
@@ -358,39 +346,30 @@ last:
 	VPAND Y11, Y14, Y14
 	DWORDMASK
 	BF16MASKED4
-	SUM4
-	MOVQ R12, DX
-	VMOVSS X0, (DX)
-	VEXTRACTPS $1, X0, (DX)(R10*1)
-	VEXTRACTPS $2, X0, (DX)(R10*2)
-	LEAQ (DX)(R10*2), DX
-	VEXTRACTPS $3, X0, (DX)(R10*1)
-	MOVQ outStep+80(FP), DX
-	LEAQ (R12)(DX*4), R12
-	ADDQ AX, R11
-	DECQ R13
-	JNZ  quad
+	NEXTQUAD(outStep+80(FP), step+24(FP), 2)
 	VZEROUPPER
 	RET
 
-// func gemv4F16AVX2(x *float32, w *uint16, ldw, n, pf, quads int, out *float32)
-// out[q*4+r] = Σ_i x[i]·w[(q*4+r)*ldw+i] for the quads (≥ 1) groups of 4
-// rows q*4+r of w (stride ldw elements), n a positive multiple of 16;
-// prefetches 8·n bytes from byte offset pf of each quad's rows.
-TEXT ·gemv4F16AVX2(SB), NOSPLIT, $0-56
+// func gemv4F16AVX2(x *float32, w *uint16, stride, step, n, quads int, out *float32, outStride, outStep int)
+// out[q*outStep+r*outStride] = Σ_i x[i]·w[q*step+r*stride+i] for the quads
+// (≥ 1) groups of 4 rows q*step+r*stride of w, n a positive multiple of 16;
+// prefetches each row STREAMAHEAD bytes ahead of where it reads it, for
+// decoding's streams (step one row, stride a quarter of the matrix; see
+// gemv4BF16AVX2).
+TEXT ·gemv4F16AVX2(SB), NOSPLIT, $0-72
 	MOVQ w+8(FP), R11
-	MOVQ ldw+16(FP), R8
+	MOVQ stride+16(FP), R8
 	SHLQ $1, R8
 	MOVQ quads+40(FP), R13
 	MOVQ out+48(FP), R12
+	MOVQ outStride+56(FP), R10
+	SHLQ $2, R10
 
 quad:
 	MOVQ x+0(FP), SI
 	MOVQ R11, DI
-	MOVQ n+24(FP), CX
-	MOVQ pf+32(FP), R10
+	MOVQ n+32(FP), CX
 	LEAQ (DI)(R8*2), R9
-	ADDQ DI, R10
 	ZERO8
 
 loop:
@@ -412,15 +391,16 @@ loop:
 	VFMADD231PS Y9, Y11, Y5
 	VFMADD231PS Y9, Y12, Y6
 	VFMADD231PS Y9, Y13, Y7
-	PREFETCHT1 (R10)
-	PREFETCHT1 64(R10)
+	PREFETCHNTA STREAMAHEAD(DI)
+	PREFETCHNTA STREAMAHEAD(DI)(R8*1)
+	PREFETCHNTA STREAMAHEAD(R9)
+	PREFETCHNTA STREAMAHEAD(R9)(R8*1)
 	ADDQ $64, SI
 	ADDQ $32, DI
 	ADDQ $32, R9
-	ADDQ $128, R10
 	SUBQ $16, CX
 	JNZ  loop
 
-	NEXTQUAD(4)
+	NEXTQUAD(outStep+64(FP), step+24(FP), 2)
 	VZEROUPPER
 	RET

@@ -119,8 +119,8 @@ func TestGEMVAlignment16(t *testing.T) {
 
 // TestGEMVStreams runs the matrix-vector products on a pool, so that the
 // workers' claims split every matrix at different quads, for matrices read in
-// streams (BF16 on the AVX2 kernels: rows q + i·n/4 together) and beside ones
-// read in consecutive quads (F32) in one LinearMulti, with biases, row
+// streams (rows q + i·n/4 together) of every dtype in one LinearMulti, with
+// biases, row
 // counts with and without rows past the last whole quad, and up to four
 // input rows. Every output must be the same, bit for bit, as the same kernel
 // reading consecutive quads (the sums do not depend on which rows share a
@@ -136,14 +136,19 @@ func TestGEMVStreams(t *testing.T) {
 					r := newRand(t)
 					w, wide := randWeights(t, r, n, kd, BF16)
 					f, wideF := randWeights(t, r, n+3, kd, F32)
+					h, wideH := randWeights(t, r, n+1, kd, F16)
 					bias, biasF := randSlice(r, n), randSlice(r, n+3)
 					x := randSlice(r, rows*kd)
 					dst := make([]float32, rows*n+1)
 					dstF := make([]float32, rows*(n+3)+1)
-					dst[rows*n], dstF[rows*(n+3)] = 7, 7
-					ks.linearMulti(p, x, rows, []Projection{{Dst: dst[:rows*n], W: w, Bias: bias}, {Dst: dstF[:rows*(n+3)], W: f, Bias: biasF}})
+					dstH := make([]float32, rows*(n+1)+1)
+					dst[rows*n], dstF[rows*(n+3)], dstH[rows*(n+1)] = 7, 7, 7
+					ks.linearMulti(p, x, rows, []Projection{{Dst: dst[:rows*n], W: w, Bias: bias}, {Dst: dstF[:rows*(n+3)], W: f, Bias: biasF}, {Dst: dstH[:rows*(n+1)], W: h}})
 					checkTail(t, name, dst[rows*n:], 7)
 					checkTail(t, name+"/f32", dstF[rows*(n+3):], 7)
+					checkTail(t, name+"/f16", dstH[rows*(n+1):], 7)
+					wantH, scaleH := refProduct(rows, n+1, kd, x, func(p, j int) float32 { return wideH[j*kd+p] })
+					checkClose(t, name+"/f16", dstH[:rows*(n+1)], wantH, scaleH, kd)
 					want, scale := refProduct(rows, n, kd, x, func(p, j int) float32 { return wide[j*kd+p] })
 					for i := range want {
 						want[i] += float64(bias[i%n])
@@ -164,6 +169,7 @@ func TestGEMVStreams(t *testing.T) {
 					}{
 						{bSource{trans: true, dtype: BF16, u16: w.U16, ld: kd}, dst, bias},
 						{bSource{trans: true, dtype: F32, f32: f.F32, ld: kd}, dstF, biasF},
+						{bSource{trans: true, dtype: F16, u16: h.U16, ld: kd}, dstH, make([]float32, n+1)},
 					} {
 						nc := len(c.bias)
 						skip := bf16Skip(&c.b, 0)

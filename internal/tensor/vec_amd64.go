@@ -199,7 +199,6 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 		return
 	}
 	xp := &x.x[0]
-	pf := gemvPrefetchQuads * 4 * b.ld * b.dtype.Size()
 	switch b.dtype {
 	case F32:
 		_ = b.f32[last]
@@ -257,7 +256,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 			gemv4BF16AVX2(&x.split[0], &b.u16[off], b.ld, 4*b.ld, blocks, skip, skip+n-(blocks-1)*16, quads, &out[0], 1, 4)
 			return
 		}
-		gemv4F16AVX2(xp, &b.u16[off], b.ld, m, pf, quads, &out[0])
+		gemv4F16AVX2(xp, &b.u16[off], b.ld, 4*b.ld, m, quads, &out[0], 1, 4)
 		if m < n {
 			for i := range out {
 				out[i] += k.rowDot(x.x[m:], b, off+i*b.ld+m)
@@ -267,8 +266,8 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 }
 
 // streamQuads is dotStreams with one kernel call, where the kernel set has
-// a kernel for it (the AVX2 BF16 one, the F32 ones); it reports whether it
-// did.
+// a kernel for it (the AVX2 16-bit ones, the F32 ones); it reports whether
+// it did.
 func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) bool {
 	n := len(x.x)
 	if n == 0 {
@@ -300,6 +299,26 @@ func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) 
 		}
 		body := (n - head) &^ 15
 		gemv4F32AVX512(&x.x[0], &b.f32[off], s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, gemvStreamAhead)
+		return true
+	}
+	if b.dtype == F16 && k.vec().isa == isaAVX2 {
+		// Whole 16-element blocks in the kernel, the rest row by row.
+		m := n &^ 15
+		if m == 0 {
+			return false
+		}
+		off := q0 * b.ld
+		_ = b.u16[(q1-1+3*s)*b.ld+n-1] // the last weight read
+		_ = out[q1-1+3*s]
+		gemv4F16AVX2(&x.x[0], &b.u16[off], s*b.ld, b.ld, m, q1-q0, &out[q0], s, 1)
+		if m < n {
+			for i := range 4 {
+				for q := q0; q < q1; q++ {
+					j := q + i*s
+					out[j] += k.rowDot(x.x[m:], b, j*b.ld+m)
+				}
+			}
+		}
 		return true
 	}
 	if b.dtype != BF16 || k.vec().isa != isaAVX2 || len(x.split) == 0 {
