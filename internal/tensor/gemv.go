@@ -20,7 +20,7 @@ const gemvGrainRows = 64
 
 // gemvStreamAhead is how many bytes ahead of where it reads them the AVX-512
 // F32 kernel prefetches its four streams (STREAMAHEAD in gemv_amd64.s is the
-// BF16 kernel's): on a Zen 5 the F32 decode's products in streams ran 1.03–1.2×
+// AVX2 kernels'): on a Zen 5 the F32 decode's products in streams ran 1.03–1.2×
 // faster 2 KB ahead than in consecutive quads (3 of 3 rounds), and 1–3 KB
 // ahead were alike, 4 and 8 KB slower.
 const gemvStreamAhead = 2048
