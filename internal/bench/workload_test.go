@@ -72,6 +72,23 @@ func TestReadBandwidthSum(t *testing.T) {
 				t.Errorf("workers %d, n %d: bandwidth %v", workers, n, bw)
 			}
 		}
+		for _, n := range []int{0, 1023, 1024, 1025, 5*1024 + 3, 1 << 16} {
+			buf := make([]float32, n)
+			var want float64
+			for i := range buf {
+				buf[i] = float32(i%7) - 3
+				if i < n/probeCols*probeCols {
+					want += float64(buf[i])
+				}
+			}
+			bw, got := ReadBandwidthGEMV(pool, buf)
+			if got != want {
+				t.Errorf("workers %d, n %d: matrix-vector sum %v, want %v", workers, n, got, want)
+			}
+			if n >= probeCols && !(bw > 0) {
+				t.Errorf("workers %d, n %d: matrix-vector bandwidth %v", workers, n, bw)
+			}
+		}
 		if bw := PeakReadBandwidth(pool, 4, 2); !(bw > 0) {
 			t.Errorf("workers %d: peak bandwidth %v", workers, bw)
 		}
