@@ -4,19 +4,19 @@
 
 // AVX2 matrix-vector kernels of decoding: four weight rows against one input
 // vector per call, x loaded once for the four rows, two accumulators per row.
-// The F16 kernel also prefetches the bytes of the next four rows (the caller
-// passes where they start): consecutive rows are consecutive in memory, and
-// four short interleaved streams that hop to a new block every few kilobytes
-// defeat the hardware's stream detection, so without it the first lines of
-// every row miss (measured 25-60% slower). It prefetches to L2 (PREFETCHT1):
-// four rows of a matrix 4864 wide are 39 KB, so bringing the next four into
-// L1 as well would evict the current ones. The BF16 kernel reads its four
-// rows from four long streams instead (see gemv4BF16AVX2). Prefetches never
+// Decoding reads a matrix in streams: a call's four rows a quarter of the
+// matrix apart, each continuing where the same row of the last quad ended
+// (see gemv4BF16AVX2), each prefetched a fixed distance ahead. With four
+// consecutive rows a quad, four short interleaved streams that hop to a new
+// block every few kilobytes defeated the hardware's stream detection (the
+// first lines of every row missed, 25-60% slower without prefetching), and
+// prefetching the next quad whole did not recover it all. Prefetches never
 // fault, so prefetching past the end of the matrix is harmless.
 
-// STREAMAHEAD is how many bytes ahead of where they read it the BF16 and F32
-// kernels prefetch each of their four streams: on the Zen 5, 1 KB left the
-// BF16 down projection's streams (4864 wide) 5-10% slower than 2 or 4 KB.
+// STREAMAHEAD is how many bytes ahead of where they read it the BF16, F16 and
+// F32 kernels prefetch each of their four streams: on the Zen 5 the BF16
+// decode ran 49.6-51.5 tok/s at 1 KB, 51.7-54.1 at 2 KB, 48.1-48.7 at 3 KB
+// and 45.1-47.9 at 4 KB (three interleaved rounds each).
 #define STREAMAHEAD 2048
 
 // SUM4 sums the eight accumulators Y0..Y7 (row r in Y(r) and Y(r+4)) into
