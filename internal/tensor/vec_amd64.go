@@ -206,10 +206,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 			// The whole row in the kernel, its vector loads from a cache
 			// line of the first row (and so of all rows, when the row
 			// stride is a multiple of 16 elements).
-			head := 0
-			if b.ld%16 == 0 {
-				head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
-			}
+			head := vecHead(unsafe.Pointer(&b.f32[off]), n, b.ld, 4, 64)
 			body := (n - head) &^ 15
 			gemv4F32AVX512(xp, &b.f32[off], b.ld, 4*b.ld, head, body, n-head-body, quads, &out[0], 1, 4, 16*b.ld)
 			return
@@ -217,10 +214,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 		// The whole row in the kernel, its vector loads from a 32-byte
 		// boundary of the first row (and so of all rows, when the row
 		// stride is a multiple of 8 elements).
-		head := 0
-		if b.ld%8 == 0 {
-			head = min(n, int((32-uintptr(unsafe.Pointer(&b.f32[off]))%32)%32/4))
-		}
+		head := vecHead(unsafe.Pointer(&b.f32[off]), n, b.ld, 4, 32)
 		body := (n - head) &^ 15
 		gemv4F32AVX2(xp, &b.f32[off], b.ld, 4*b.ld, head, body, n-head-body, quads, &out[0], 1, 4, 0)
 		return
@@ -230,10 +224,7 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 			// As for F32: the whole row in the kernel, the body's loads
 			// from a cache line of the first row (and of all rows when
 			// the row stride is a multiple of 32 elements).
-			head := 0
-			if b.ld%32 == 0 {
-				head = min(n, int((64-uintptr(unsafe.Pointer(&b.u16[off]))%64)%64/2))
-			}
+			head := vecHead(unsafe.Pointer(&b.u16[off]), n, b.ld, 2, 64)
 			body := (n - head) &^ 15
 			for q := range quads {
 				o, w := &out[4*q], &b.u16[off+4*q*b.ld]
@@ -265,6 +256,18 @@ func (k kernels) dotQuads(out []float32, x gemvX, b *bSource, j0 int) {
 	}
 }
 
+// vecHead is how many of a row's n elements, from p on (size bytes each),
+// come before the first align-byte boundary: the kernels take those one at a
+// time or masked so that their vector loads start on the boundary. It is 0
+// when the row stride ld (elements) leaves the rows at different offsets of
+// a boundary, since the kernels take one head for all the rows of a call.
+func vecHead(p unsafe.Pointer, n, ld, size, align int) int {
+	if ld%(align/size) != 0 {
+		return 0
+	}
+	return min(n, int((uintptr(align)-uintptr(p)%uintptr(align))%uintptr(align))/size)
+}
+
 // streamQuads is dotStreams with one kernel call, where the kernel set has
 // a kernel for it (the AVX2 16-bit ones, the F32 ones); it reports whether
 // it did.
@@ -273,32 +276,23 @@ func (k kernels) streamQuads(out []float32, x gemvX, b *bSource, q0, q1, s int) 
 	if n == 0 {
 		return false
 	}
-	if b.dtype == F32 && k.isa == isaAVX2 {
-		// As in dotQuads: the vector loads from a 32-byte boundary of
-		// every row when the row stride allows it.
+	if b.dtype == F32 && (k.isa == isaAVX2 || k.isa == isaAVX512) {
+		// As in dotQuads: the vector loads from a 32-byte (AVX2) or
+		// 64-byte (AVX-512) boundary of every row when the row stride
+		// allows it.
 		off := q0 * b.ld
 		_ = b.f32[(q1-1+3*s)*b.ld+n-1] // the last weight read
 		_ = out[q1-1+3*s]
-		head := 0
-		if b.ld%8 == 0 {
-			head = min(n, int((32-uintptr(unsafe.Pointer(&b.f32[off]))%32)%32/4))
+		w := &b.f32[off]
+		if k.isa == isaAVX512 {
+			head := vecHead(unsafe.Pointer(w), n, b.ld, 4, 64)
+			body := (n - head) &^ 15
+			gemv4F32AVX512(&x.x[0], w, s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, gemvStreamAhead)
+		} else {
+			head := vecHead(unsafe.Pointer(w), n, b.ld, 4, 32)
+			body := (n - head) &^ 15
+			gemv4F32AVX2(&x.x[0], w, s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, 1)
 		}
-		body := (n - head) &^ 15
-		gemv4F32AVX2(&x.x[0], &b.f32[off], s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, 1)
-		return true
-	}
-	if b.dtype == F32 && k.isa == isaAVX512 {
-		// As in dotQuads: the body's loads from a cache line of every
-		// row when the row stride allows it.
-		off := q0 * b.ld
-		_ = b.f32[(q1-1+3*s)*b.ld+n-1] // the last weight read
-		_ = out[q1-1+3*s]
-		head := 0
-		if b.ld%16 == 0 {
-			head = min(n, int((64-uintptr(unsafe.Pointer(&b.f32[off]))%64)%64/4))
-		}
-		body := (n - head) &^ 15
-		gemv4F32AVX512(&x.x[0], &b.f32[off], s*b.ld, b.ld, head, body, n-head-body, q1-q0, &out[q0], s, 1, gemvStreamAhead)
 		return true
 	}
 	if b.dtype == F16 && k.vec().isa == isaAVX2 {
