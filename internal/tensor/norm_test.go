@@ -8,13 +8,25 @@ import (
 )
 
 func TestRMSNorm(t *testing.T) {
+	for _, k := range availableKernels() {
+		t.Run(k.isa.String(), func(t *testing.T) { testRMSNorm(t, k) })
+	}
+}
+
+func testRMSNorm(t *testing.T, k kernels) {
 	r := newRand(t)
+	negZero := float32(math.Copysign(0, -1))
 	for _, n := range oddSizes {
 		rows := 3
 		x, w := randSlice(r, rows*n), randSlice(r, n)
 		x[0] *= 1000 // a large entry must not overflow or dominate wrongly
+		if n > 2 {
+			// Zeros of both signs come out as float32(x·inv)·w does: the
+			// sign of x times the sign of w.
+			x[n+1], x[2*n-1] = negZero, 0
+		}
 		dst := make([]float32, rows*n)
-		RMSNorm(dst, x, w, rows, 1e-6)
+		k.rmsNorm(dst, x, w, rows, 1e-6)
 		for row := range rows {
 			xr := x[row*n : (row+1)*n]
 			var ss float64
@@ -23,13 +35,21 @@ func TestRMSNorm(t *testing.T) {
 			}
 			inv := 1 / math.Sqrt(ss/float64(n)+1e-6)
 			for i, v := range xr {
+				name := fmt.Sprintf("RMSNorm n=%d [%d,%d]", n, row, i)
+				got := dst[row*n+i]
+				if v == 0 {
+					if want := v * w[i]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%s: %v·w = %v, want %v", name, v, got, want)
+					}
+					continue
+				}
 				want := float64(v) * inv * float64(w[i])
-				checkRel(t, fmt.Sprintf("RMSNorm n=%d [%d,%d]", n, row, i), dst[row*n+i], want, 4e-7*math.Abs(float64(w[i])*float64(v)*inv)+1e-30)
+				checkRel(t, name, got, want, 4e-7*math.Abs(float64(w[i])*float64(v)*inv)+1e-30)
 			}
 		}
-		RMSNorm(x, x, w, rows, 1e-6) // in place
+		k.rmsNorm(x, x, w, rows, 1e-6) // in place
 		for i := range x {
-			if x[i] != dst[i] {
+			if math.Float32bits(x[i]) != math.Float32bits(dst[i]) {
 				t.Fatalf("RMSNorm in place differs at %d", i)
 			}
 		}
