@@ -85,3 +85,6 @@ func (k kernels) vec() kernels { return k }
 func (k kernels) attendSmall(out, q, kk, v []float32, ld, hd, nq, nk int, scale float32, mask []int32, s *AttendScratch) bool {
 	return false
 }
+
+// rotateHeads applies rotateHalf to each head of x.
+func (k kernels) rotateHeads(x, cos, sin []float32) { rotateHeadsGo(x, cos, sin) }

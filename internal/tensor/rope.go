@@ -130,6 +130,7 @@ func (r *RoPE) ApplyLen(x []float32, nHeads int, positions []int, seqLen int) {
 		}
 	}
 	var cosBuf, sinBuf [256]float32
+	k := activeKernels()
 	for t, p := range positions {
 		if p < 0 {
 			panic(fmt.Sprintf("tensor.RoPE.Apply: negative position %d", p))
@@ -144,9 +145,16 @@ func (r *RoPE) ApplyLen(x []float32, nHeads int, positions []int, seqLen int) {
 			cos, sin = make([]float32, r.half), make([]float32, r.half)
 			ropeSinCos(cos, sin, invFreq, p)
 		}
-		for h := range nHeads {
-			rotateHalf(x[t*stride+h*r.headDim:t*stride+(h+1)*r.headDim], cos, sin)
-		}
+		k.rotateHeads(x[t*stride:(t+1)*stride], cos, sin)
+	}
+}
+
+// rotateHeadsGo applies rotateHalf to each of the len(x)/(2·len(cos)) heads
+// of x.
+func rotateHeadsGo(x, cos, sin []float32) {
+	d := 2 * len(cos)
+	for h := 0; h+d <= len(x); h += d {
+		rotateHalf(x[h:h+d], cos, sin)
 	}
 }
 

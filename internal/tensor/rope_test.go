@@ -197,3 +197,28 @@ func TestRoPEApplyLenParts(t *testing.T) {
 		t.Error("Apply in parts matches the whole: the test no longer exercises dynamic scaling")
 	}
 }
+
+// TestRotateHeads checks every kernel set's head rotation against rotateHalf
+// bit for bit, on half widths the vector kernel takes and ones it leaves to
+// the portable loop.
+func TestRotateHeads(t *testing.T) {
+	r := newRand(t)
+	for _, k := range availableKernels() {
+		for _, half := range []int{1, 4, 8, 12, 32, 64} {
+			for _, heads := range []int{1, 3, 14} {
+				x := randSlice(r, heads*2*half)
+				cos, sin := randSlice(r, half), randSlice(r, half)
+				want := append([]float32(nil), x...)
+				for h := range heads {
+					rotateHalf(want[h*2*half:(h+1)*2*half], cos, sin)
+				}
+				k.rotateHeads(x, cos, sin)
+				for i := range x {
+					if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s half=%d heads=%d: x[%d] = %v, want %v", k.isa, half, heads, i, x[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

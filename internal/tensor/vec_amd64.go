@@ -402,3 +402,16 @@ func (k kernels) normAffine(dst, x, w, b []float32, rstd, shift float32) {
 	}
 	normAffineGo(dst[m:], x[m:], w[m:], bt, rstd, shift)
 }
+
+// rotateHeads applies rotateHalf(v, cos, sin) to each of the len(x)/(2·len(cos))
+// heads of x, with the same bits.
+func (k kernels) rotateHeads(x, cos, sin []float32) {
+	half := len(cos)
+	heads := len(x) / (2 * half)
+	if k.isa == isaGo || half%8 != 0 || heads == 0 {
+		rotateHeadsGo(x, cos, sin)
+		return
+	}
+	_, _ = sin[half-1], x[heads*2*half-1]
+	ropeRotateAVX2(&x[0], &cos[0], &sin[0], half, heads)
+}
