@@ -6,6 +6,9 @@
 // like the portable code, four lanes at a time, and the affine step with the
 // portable code's float32 roundings (no fused multiply-adds), so each output
 // rounds as there once the row's statistics agree.
+//
+// RMSNorm runs the last two (the squares with a mean of 0, then the affine
+// step with no shift); RoPE's rotation is at the end of the file.
 
 // func sumF64AVX2(x *float32, n int) float64
 // Σ x[i] in float64; n a positive multiple of 8.
