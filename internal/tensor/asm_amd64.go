@@ -157,7 +157,7 @@ func gemmT16x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf
 //go:noescape
 func gemmT8x6F32AVX2(kc int, xt *float32, w *float32, ldw int, out *float32, pf *float32, bias *float32, mode int, c *float32, ldc, rows int)
 
-// ropeRotateAVX2 (norm_amd64.s) rotates heads of 2·half values in place as
+// ropeRotateAVX2 (rope_amd64.s) rotates heads of 2·half values in place as
 // rotateHalf does, half a positive multiple of 8.
 //
 //go:noescape
